@@ -1,0 +1,209 @@
+"""Articles → sentences, with the noise of real news pages marked so it is never selected.
+
+Splitting is rule-based on purpose: it is deterministic, fast (no model to load) and its failure cases
+are readable. A sentence ends at ``.``, ``!``, ``?`` or ``…`` (plus any closing quotes or brackets) when
+the next character starts a new sentence, except
+
+* inside a balanced quotation (“…”, ‘…’ or "…") within the paragraph, so quoted speech with several full
+  stops stays with its speaker;
+* after an abbreviation (``TP.``, ``TS.``, ``PGS.``, a single capital as in ``ông B.``);
+* inside numbers (``1,5``, ``4.000``, ``13/9/2023``) and URLs, which the "followed by space" rule keeps.
+
+Every line is a sentence boundary: headings, bylines and captions are lines without final punctuation.
+Noise (captions, bylines, counters, headings) keeps its place in the numbering so citations stay stable,
+but is marked :attr:`SentenceKind.NOISE`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tomtat.text import count_syllables, normalize
+from tomtat.types import Article, Sentence, SentenceKind, Story
+
+ABBREVIATIONS = frozenset(
+    {
+        "tp", "ts", "ths", "pgs", "gs", "bs", "ks", "ls", "nxb", "nsnd", "nsưt", "th", "st", "tt", "q",
+        "p", "tx", "h", "mr", "mrs", "ms", "dr", "prof", "st", "co", "inc", "ltd", "jr", "sr", "vs", "etc",
+        "no", "tr", "ths", "cn", "bsck", "pgs.ts", "gs.ts", "ubnd", "hđnd", "cty",
+    }
+)
+_OPENERS = {"“": "”", "‘": "’", "«": "»"}
+_END_CHARS = ".!?…"
+_CLOSERS = "”’\"')]»"
+# A sentence may start with a letter, a digit, an opening quote, bracket or dash.
+_STARTS_SENTENCE = re.compile(r"[\w“‘\"'(\[«–—-]")
+_BOUNDARY = re.compile(r"(?:[.!?]+|…|\.\.\.)[" + re.escape(_CLOSERS) + r"]*(?=\s)")
+
+_CAPTION = re.compile(
+    r"^\(?\s*(ảnh|ảnh minh họa|ảnh minh hoạ|nguồn ảnh|video|clip|đồ họa|đồ hoạ|infographic|photo)\s*[:\-–]",
+    re.IGNORECASE,
+)
+_TRAILING_CAPTION = re.compile(
+    r"\(\s*(ảnh|ảnh minh họa|ảnh minh hoạ|nguồn|video|clip|đồ họa|đồ hoạ|photo)\s*:[^()]*\)\s*$", re.IGNORECASE
+)
+_INLINE_CAPTION = re.compile(
+    r"\s*\(\s*(ảnh|ảnh minh họa|ảnh minh hoạ|nguồn ảnh|video|clip|đồ họa|đồ hoạ|photo)\s*:[^()]*\)", re.IGNORECASE
+)
+_BYLINE = re.compile(
+    r"^\(?\s*(tác giả|theo|nguồn|bài và ảnh|bài, ảnh|ảnh|thực hiện|biên dịch|lược dịch|tổng hợp|pv|ctv)\b"
+    r"[^.!?]{0,80}\)?\s*$",
+    re.IGNORECASE,
+)
+_PAREN_BYLINE = re.compile(r"^[^.!?()]{0,60}\(\s*(theo|nguồn)\b[^()]*\)\s*$", re.IGNORECASE)
+_COUNTER = re.compile(r"^[\d\s/.,:;|+\-–—%#*•·]*$")
+_DATELINE = re.compile(r"^(?:\([^()]{2,30}\)|[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢÍÌỈĨỊÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴÉÈẺẼẸÓÒỎÕỌ.\s]{2,30})\s*[-–—]\s+")
+_FINAL_PUNCTUATION = tuple(".!?…:;\"”’)»")
+HEADING_MAX_SYLLABLES = 25
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split normalized text into sentences; each line is split on its own."""
+    return [sentence for line in text.split("\n") for sentence in split_line(line)]
+
+
+def split_line(line: str) -> list[str]:
+    """Split one paragraph (no newlines) into sentences."""
+    line = line.strip()
+    if not line:
+        return []
+    protected = _quoted_spans(line)
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(line):
+        end = match.end()
+        if any(lo < match.start() < hi for lo, hi in protected):
+            continue
+        rest = line[end:].lstrip()
+        if not rest or not _STARTS_SENTENCE.match(rest):
+            continue
+        if match.group().startswith(".") and len(match.group()) == 1 and _is_abbreviation(line, match.start()):
+            continue
+        if match.group() in ("…", "...") and rest[0].islower():
+            continue
+        piece = line[start:end].strip()
+        if piece:
+            sentences.append(piece)
+        start = end
+    tail = line[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def _is_abbreviation(line: str, dot: int) -> bool:
+    word = re.search(r"([\w.]+)$", line[:dot])
+    if not word:
+        return False
+    token = word.group(1)
+    if len(token) == 1 and token.isupper():
+        return True  # an initial, as in "ông B."
+    return token.lower() in ABBREVIATIONS and (token[0].isupper() or len(token) <= 3)
+
+
+def _quoted_spans(line: str) -> list[tuple[int, int]]:
+    """Spans of balanced quotations in one line; an unclosed quote protects nothing."""
+    spans: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []
+    straight_open: int | None = None
+    for i, char in enumerate(line):
+        if char in _OPENERS:
+            stack.append((_OPENERS[char], i))
+        elif stack and char == stack[-1][0]:
+            closer, begin = stack.pop()
+            if not stack:
+                spans.append((begin, i))
+        elif char == "”" and straight_open is not None:
+            # A mixed pair: "..." closed by a curly quote, common in pasted news.
+            spans.append((straight_open, i))
+            straight_open = None
+        elif char == '"':
+            if straight_open is None:
+                straight_open = i
+            else:
+                spans.append((straight_open, i))
+                straight_open = None
+    return spans
+
+
+def clean_sentence(text: str) -> str:
+    """Remove what never belongs in a summary sentence but sits inside one (inline photo credits)."""
+    text = _INLINE_CAPTION.sub("", text)
+    return text.strip()
+
+
+def noise_reason(sentence: str, line: str) -> str | None:
+    """Why ``sentence`` (from paragraph ``line``) is noise, or ``None`` when it is content."""
+    stripped = sentence.strip()
+    if _COUNTER.match(stripped):
+        return "counter"
+    if _CAPTION.match(stripped) or _TRAILING_CAPTION.search(line):
+        return "caption"
+    if _BYLINE.match(stripped) or _PAREN_BYLINE.match(stripped):
+        return "byline"
+    if sentence == line.strip() and not stripped.endswith(_FINAL_PUNCTUATION):
+        if count_syllables(stripped) <= HEADING_MAX_SYLLABLES:
+            return "heading"
+    return None
+
+
+def strip_dateline(sentence: str) -> str:
+    """Drop a leading agency/section tag such as ``QUỐC TẾ -`` or ``(Dân trí) -``."""
+    match = _DATELINE.match(sentence)
+    if match and count_syllables(sentence[match.end():]) >= 5:
+        return sentence[match.end():]
+    return sentence
+
+
+def segment_article(article: Article, doc: int) -> list[Sentence]:
+    """Split one article into numbered sentences: lead (sapo) first, then the body.
+
+    When no lead is given, the first content paragraph of the body is taken as the lead, which is what
+    it is in almost every Vietnamese news article.
+    """
+    sentences: list[Sentence] = []
+    position = 0
+    paragraph_no = 0
+    has_lead = bool(article.lead.strip())
+    blocks: list[tuple[str, bool]] = []
+    if has_lead:
+        blocks.extend((line, True) for line in normalize(article.lead).split("\n"))
+    blocks.extend((line, False) for line in normalize(article.text).split("\n"))
+    lead_assigned = has_lead
+    for line, is_lead_block in blocks:
+        pieces = split_line(line)
+        if not pieces:
+            continue
+        paragraph_content = False
+        for piece in pieces:
+            text = clean_sentence(strip_dateline(piece)) if position == 0 or not sentences else clean_sentence(piece)
+            reason = noise_reason(piece, line) if text else "empty"
+            if reason is not None:
+                kind = SentenceKind.NOISE
+            elif is_lead_block or not lead_assigned:
+                kind = SentenceKind.LEAD
+                paragraph_content = True
+            else:
+                kind = SentenceKind.BODY
+            sentences.append(
+                Sentence(
+                    text=text or piece,
+                    doc=doc,
+                    index=len(sentences),
+                    paragraph=paragraph_no,
+                    position=position if kind is not SentenceKind.NOISE else -1,
+                    kind=kind,
+                )
+            )
+            if kind is not SentenceKind.NOISE:
+                position += 1
+        if paragraph_content and not is_lead_block:
+            lead_assigned = True
+        paragraph_no += 1
+    return sentences
+
+
+def segment(articles: list[Article] | tuple[Article, ...]) -> Story:
+    """Segment every article of a story."""
+    sentences = [s for doc, article in enumerate(articles) for s in segment_article(article, doc)]
+    return Story(articles=tuple(articles), sentences=tuple(sentences))

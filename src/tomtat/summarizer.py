@@ -1,0 +1,81 @@
+"""The one-function entry point: articles in, a cited :class:`Summary` out.
+
+``summarize`` validates and normalizes the input, then runs the pipeline stages in order:
+sentences → features → scoring → selection. Each stage is a pure function of its input; the scorer is
+the only state and is passed in explicitly (or loaded once and cached).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from tomtat import features, selection
+from tomtat.errors import InputError
+from tomtat.scoring import Scorer, load_default_scorer
+from tomtat.sentences import segment
+from tomtat.text import normalize
+from tomtat.types import Article, Summary, SummarySentence
+
+DEFAULT_WORDS = 200
+MAX_WORDS = 100_000
+
+
+@lru_cache(maxsize=1)
+def default_scorer() -> Scorer:
+    return load_default_scorer()
+
+
+def as_articles(items: Sequence[str | Article]) -> list[Article]:
+    """Coerce strings to :class:`Article`, normalize text, and reject unusable input with a clear error."""
+    if isinstance(items, str | Article):
+        raise InputError("give a list of articles, not a single one: summarize([text1, text2, ...])")
+    articles: list[Article] = []
+    for position, item in enumerate(items):
+        if isinstance(item, str):
+            item = Article(text=item)
+        elif not isinstance(item, Article):
+            raise InputError(f"article {position}: expected str or tomtat.Article, got {type(item).__name__}")
+        name = item.source or str(position)
+        article = Article(
+            text=normalize(item.text),
+            title=normalize(item.title).replace("\n", " "),
+            lead=normalize(item.lead),
+            source=name,
+        )
+        if not article.text and not article.lead:
+            raise InputError(f"article {name!r} is empty")
+        articles.append(article)
+    if not articles:
+        raise InputError("no articles to summarize")
+    return articles
+
+
+def check_words(words: int) -> int:
+    if isinstance(words, bool) or not isinstance(words, int):
+        raise InputError(f"words must be a whole number, got {words!r}")
+    if words <= 0:
+        raise InputError(f"words must be positive, got {words}")
+    if words > MAX_WORDS:
+        raise InputError(f"words must be at most {MAX_WORDS}, got {words}")
+    return words
+
+
+def summarize(
+    articles: Sequence[str | Article], words: int = DEFAULT_WORDS, *, scorer: Scorer | None = None
+) -> Summary:
+    """Summarize several articles about one story in at most ``words`` syllables.
+
+    >>> summary = summarize(["Bài báo thứ nhất ...", "Bài báo thứ hai ..."], words=100)
+    >>> summary.text, summary.sentences[0].doc
+    """
+    budget = check_words(words)
+    docs = as_articles(articles)
+    story = segment(docs)
+    matrix = features.extract(story)
+    scores = (scorer or default_scorer()).predict(matrix)
+    chosen = selection.select(matrix.candidates, scores, budget)
+    sentences = tuple(
+        SummarySentence(text=s.text, doc=docs[s.doc].source, doc_index=s.doc, sentence=s.index) for s in chosen
+    )
+    return Summary(sentences=sentences, words=budget, sources=tuple(a.source for a in docs))

@@ -1,0 +1,110 @@
+"""Text at the edge: bytes → clean Unicode, and the one tokenizer every stage shares.
+
+Vietnamese text arrives as NFD from some editors and Macs, with old- or new-style tone placement
+("hoà" / "hòa"), with HTML left over from scraping, or as bytes in a legacy encoding. Everything is
+NFC-normalized here, once, so later stages can compare strings directly. Output text keeps the source's
+own spelling (references are built from source sentences); only the *matching* tokens fold tone
+placement so that "hoà" and "hòa" count as the same syllable.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from tomtat.errors import InputError
+
+_WORD = re.compile(r"\w+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?\s*>")
+_HTML_BLOCK = re.compile(r"<\s*(script|style|noscript)\b[^>]*>.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_BREAK = re.compile(r"<\s*(br|/p|/div|/h[1-6]|/li|/tr|p|div|h[1-6]|li)\b[^>]*>", re.IGNORECASE)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+# Old-style ("hòa", tone on the first vowel) → new-style ("hoà") for open syllables only; a final
+# consonant ("hoàn") leaves no choice, so only word-final pairs are folded.
+_TONE_FOLD = {
+    f"{first}{vowel}": f"{plain}{toned}"
+    for plain, rows in (
+        ("o", {"a": "àáảãạ", "e": "èéẻẽẹ"}),
+        ("u", {"y": "ỳýỷỹỵ"}),
+    )
+    for vowel, toned_vowels in rows.items()
+    for first, toned in zip(
+        {"o": "òóỏõọ", "u": "ùúủũụ"}[plain], toned_vowels, strict=True
+    )
+}
+_TONE_FOLD_RE = re.compile(r"(?<![qQ])(" + "|".join(_TONE_FOLD) + r")\b")
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` as clean NFC Unicode with HTML junk removed and whitespace tidied.
+
+    Paragraph breaks (newlines) are kept because they carry structure: headings, bylines and captions are
+    lines of their own.
+    """
+    text = unicodedata.normalize("NFC", text)
+    if "<" in text and _HTML_TAG.search(text):
+        text = strip_html(text)
+    elif "&" in text:
+        text = html.unescape(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = _CONTROL.sub("", text)
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(lines).strip()
+
+
+def strip_html(text: str) -> str:
+    """Remove tags, scripts and comments from scraped HTML, keeping block boundaries as newlines."""
+    text = _HTML_COMMENT.sub(" ", text)
+    text = _HTML_BLOCK.sub(" ", text)
+    text = _HTML_BREAK.sub("\n", text)
+    text = _HTML_TAG.sub(" ", text)
+    return unicodedata.normalize("NFC", html.unescape(text))
+
+
+def decode(data: bytes, name: str = "input") -> str:
+    """Decode file bytes as UTF-8 (with or without BOM, or UTF-16 with BOM), refusing binary data.
+
+    Raises :class:`InputError` naming ``name`` and suggesting a fix, because a silent replacement of bad
+    bytes would put mojibake into a summary.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise InputError(f"{name}: not valid UTF-16 text ({error.reason})") from None
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{name}: looks like binary data, not text; give tomtat plain-text articles")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{name}: not valid UTF-8 (bad byte at offset {error.start}); convert it first, "
+            f"e.g. `iconv -f WINDOWS-1258 -t UTF-8 {name}`"
+        ) from None
+
+
+def tokens(text: str) -> list[str]:
+    """Lowercased syllables and numbers: exactly the tokens of the ROUGE metric."""
+    return _WORD.findall(unicodedata.normalize("NFC", text).lower())
+
+
+def match_tokens(text: str) -> list[str]:
+    """Tokens for *matching* (features, redundancy, clustering): like :func:`tokens`, tone-folded."""
+    lowered = text.lower()
+    if _TONE_FOLD_RE.search(lowered):
+        lowered = _TONE_FOLD_RE.sub(lambda m: _TONE_FOLD[m.group(1)], lowered)
+    return _WORD.findall(lowered)
+
+
+def count_syllables(text: str) -> int:
+    """Length as the budget counts it: the number of metric tokens."""
+    return len(_WORD.findall(text))
+
+
+def ngrams(items: list[str], n: int) -> Iterable[tuple[str, ...]]:
+    return zip(*(items[i:] for i in range(n)), strict=False)
