@@ -170,7 +170,7 @@ def test_budget_holds_on_real_stories() -> None:
         pytest.skip(f"AbMuSu validation data not found at {VALIDATION}")
     from tomtat.corpus import load_clusters
 
-    for cluster in load_clusters(VALIDATION)[:8]:
+    for cluster in load_clusters(VALIDATION)[:5]:
         articles = list(cluster.articles)
         for words in (50, 200):
             for system in REFERENCE_FREE:
