@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench eval train clean
+.PHONY: demo test lint bench eval train clean chromium bench-service
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ test: $(STAMP_DEV)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests bench
+
+# The browser test drives Debian's chromium (Playwright cannot download browsers here); CI runs this first.
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+# Load benchmark of the HTTP service; rewrites its section of docs/benchmarks.md (about a minute).
+bench-service: $(STAMP_DEV)
+	$(BIN)/python bench/bench_service.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,484 @@
+"""tomtat over HTTP: a FastAPI app for newsroom tools, and the page an editor opens in a browser.
+
+The service is a thin shell around the library, so the HTTP JSON is exactly what ``tomtat summarize
+--format json`` prints (:meth:`tomtat.Summary.to_dict`). What the shell adds is what a network boundary
+needs:
+
+* every failure a client can cause is a 4xx with one JSON shape, ``{"error": {"code", "message"}}`` —
+  FastAPI's own validation errors and malformed JSON included — so clients never parse HTML or a 500;
+* the body size is limited while the body is *read* (a client can lie in ``Content-Length`` or send a
+  chunked body without one), before any JSON parsing allocates for it;
+* summaries and store calls run in worker threads, so one long request does not stall the event loop
+  and, with it, every other client.
+
+``create_app`` is a factory (no module-level app, no hidden state): tests build apps with their own store
+and limits, and ``tomtat serve`` builds one from its command-line options.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tomtat import __version__
+from tomtat.errors import InputError, TomtatError
+from tomtat.sentences import segment
+from tomtat.summarizer import DEFAULT_WORDS, MAX_WORDS, as_articles, default_scorer, summarize
+from tomtat.types import Article
+
+if TYPE_CHECKING:
+    from tomtat.store import Store
+
+STATIC_DIR = Path(__file__).parent / "static"
+MEBIBYTE = 1024 * 1024
+log = logging.getLogger("tomtat.service")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask for; beyond these the client gets a 4xx, not a slow or dead server."""
+
+    max_body_bytes: int = 20 * MEBIBYTE
+    max_articles: int = 500
+    max_words: int = MAX_WORDS
+    max_stories: int = 1000
+
+
+class ApiError(Exception):
+    """A failure with its HTTP status and a stable machine-readable code."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+# --- request models ----------------------------------------------------------------------------------
+
+
+class ArticleIn(BaseModel):
+    """One article to summarize; only ``text`` is required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: StrictStr = Field(description="The article body; paragraphs separated by newlines.")
+    title: StrictStr = ""
+    lead: StrictStr = Field("", description="The publisher's sapo, if it is separate from the body.")
+    source: StrictStr = Field("", description="How citations name this article (default: its position).")
+
+    def to_article(self) -> Article:
+        return Article(text=self.text, title=self.title, lead=self.lead, source=self.source)
+
+
+class SummarizeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    articles: list[ArticleIn] = Field(min_length=1, description="Articles about one story.")
+    words: StrictInt = Field(DEFAULT_WORDS, description="Length budget in syllables.")
+    with_articles: StrictBool = Field(
+        False,
+        description="Also return every article split into sentences (``sentence`` in the summary indexes "
+        "them), so a client can show a summary sentence in its context.",
+    )
+
+
+class IncomingArticleIn(BaseModel):
+    """One article for the story store, as a line of ``tomtat ingest`` input."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: StrictStr | StrictInt
+    text: StrictStr
+    title: StrictStr = ""
+    source: StrictStr = ""
+    published: StrictStr | None = None
+
+
+class IngestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    articles: list[IncomingArticleIn] = Field(min_length=1)
+
+
+# --- body size limit -------------------------------------------------------------------------------
+
+
+class BodySizeLimit:
+    """ASGI middleware that reads the body itself, counting bytes, and answers 413 past ``limit``.
+
+    A declared ``Content-Length`` over the limit is refused before reading anything; otherwise the chunks
+    are counted as they arrive, which also catches chunked bodies and lying headers. The accepted body is
+    replayed to the app, which would have buffered it anyway to parse JSON.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.limit
+            except ValueError:
+                await error_response(400, "bad_request", "invalid Content-Length header")(
+                    scope, receive, send
+                )
+                return
+            if too_big:
+                await self._refuse(scope, receive, send)
+                return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        megabytes = self.limit / MEBIBYTE
+        size = f"{megabytes:g} MB" if megabytes >= 1 else f"{self.limit} bytes"
+        response = error_response(413, "body_too_large", f"request body is larger than the {size} limit")
+        response.headers["Connection"] = "close"
+        await response(scope, receive, send)
+
+
+# --- error handlers --------------------------------------------------------------------------------
+
+_STATUS_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path")]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if part.isdigit() else (f".{part}" if path else part)
+    return path or "body"
+
+
+def _validation_response(error: RequestValidationError) -> JSONResponse:
+    problems = list(error.errors())
+    first = problems[0] if problems else {"type": "", "loc": (), "msg": "invalid request"}
+    if first["type"] == "json_invalid":
+        detail = (first.get("ctx") or {}).get("error", "")
+        position = first["loc"][-1] if first["loc"] else "?"
+        return error_response(
+            400, "malformed_json", f"body is not valid JSON ({detail} at character {position})"
+        )
+    if first["type"] in ("model_attributes_type", "dict_type") and tuple(first["loc"]) == ("body",):
+        if isinstance(first.get("input"), bytes | bytearray):
+            return error_response(
+                415, "unsupported_media_type", "send the body as JSON with 'Content-Type: application/json'"
+            )
+        return error_response(422, "invalid_request", "body must be a JSON object")
+    messages = [f"{_location(tuple(p['loc']))}: {p['msg']}" for p in problems[:3]]
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    return error_response(422, "invalid_request", "; ".join(messages) + more)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, error: ApiError) -> JSONResponse:
+        return error_response(error.status, error.code, error.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return _validation_response(error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(error.status_code, "http_error")
+        message = error.detail if isinstance(error.detail, str) else json.dumps(error.detail)
+        if error.status_code == 404 and message == "Not Found":
+            message = "no such endpoint; see /docs for the API"
+        response = error_response(error.status_code, code, message)
+        for name, value in (error.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(InputError)
+    async def input_error(_request: Request, error: InputError) -> JSONResponse:
+        return error_response(422, "invalid_input", str(error))
+
+    @app.exception_handler(TomtatError)
+    async def tomtat_error(_request: Request, error: TomtatError) -> JSONResponse:
+        if type(error).__name__ == "StoreBusyError":
+            return error_response(503, "store_busy", str(error))
+        return error_response(422, "invalid_input", str(error))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=error)
+        return error_response(
+            500, "internal_error", "tomtat failed unexpectedly; this is a bug, please report it"
+        )
+
+
+# --- the app ---------------------------------------------------------------------------------------
+
+
+def _summarize_payload(articles: list[Article], words: int, with_articles: bool) -> dict[str, Any]:
+    """What ``POST /v1/summarize`` returns; runs in a worker thread (CPU-bound)."""
+    summary = summarize(articles, words=words)
+    payload = summary.to_dict()
+    if with_articles:
+        story = segment(as_articles(articles))
+        payload["articles"] = [
+            {
+                "source": article.source,
+                "title": article.title,
+                "sentences": [
+                    {"text": s.text, "paragraph": s.paragraph, "kind": str(s.kind)} for s in story.of_doc(doc)
+                ],
+            }
+            for doc, article in enumerate(story.articles)
+        ]
+    return payload
+
+
+def _check_words(words: int, limits: Limits) -> int:
+    if not 1 <= words <= limits.max_words:
+        raise ApiError(
+            422, "words_out_of_range", f"words must be between 1 and {limits.max_words}, got {words}"
+        )
+    return words
+
+
+def _check_count(count: int, limits: Limits) -> None:
+    if count > limits.max_articles:
+        raise ApiError(
+            422, "too_many_articles", f"{count} articles in one request; the limit is {limits.max_articles}"
+        )
+
+
+def create_app(store: Store | None = None, limits: Limits | None = None) -> FastAPI:
+    """Build the HTTP app; ``store`` backs ``/v1/articles`` and ``/v1/stories`` (503 without one).
+
+    The caller owns ``store`` and closes it; the app only uses it.
+    """
+    limits = limits or Limits()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        await run_in_threadpool(default_scorer)  # load the model now, not on the first user's request
+        yield
+
+    app = FastAPI(
+        title="tomtat",
+        version=__version__,
+        description="Offline Vietnamese multi-document news summarization. Every error is "
+        '`{"error": {"code", "message"}}` with a 4xx status.',
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    _install_docs(app)
+    _install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, limit=limits.max_body_bytes)
+
+    def need_store() -> Store:
+        if store is None:
+            raise ApiError(
+                503, "no_store", "this server has no story store; start it with tomtat serve --db PATH"
+            )
+        return store
+
+    @app.get("/healthz", tags=["service"])
+    async def healthz() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "store": store is not None}
+
+    @app.post("/v1/summarize", tags=["summaries"])
+    async def summarize_articles(request: SummarizeRequest) -> dict[str, Any]:
+        """Summarize articles about one story; the same JSON as ``tomtat summarize --format json``."""
+        _check_count(len(request.articles), limits)
+        words = _check_words(request.words, limits)
+        articles = [item.to_article() for item in request.articles]
+        return await run_in_threadpool(_summarize_payload, articles, words, request.with_articles)
+
+    @app.post("/v1/articles", tags=["stories"])
+    async def ingest_articles(request: IngestRequest) -> dict[str, Any]:
+        """Add articles to the story store; each joins an existing story or starts a new one."""
+        target = need_store()
+        _check_count(len(request.articles), limits)
+        records = [item.model_dump(exclude_none=True) for item in request.articles]
+        return await run_in_threadpool(_ingest, target, records)
+
+    @app.get("/v1/stories", tags=["stories"])
+    async def list_stories(
+        since: str | None = Query(None, description="ISO date or datetime; stories active since then."),
+        words: int = Query(DEFAULT_WORDS, description="Summary length in syllables."),
+        limit: int = Query(100, ge=1, description="At most this many stories, newest first."),
+    ) -> dict[str, Any]:
+        target = need_store()
+        _check_words(words, limits)
+        if limit > limits.max_stories:
+            raise ApiError(
+                422, "limit_out_of_range", f"limit must be at most {limits.max_stories}, got {limit}"
+            )
+        stories = await run_in_threadpool(target.stories, since=since, words=words)
+        return {"stories": [await run_in_threadpool(_story_payload, target, s) for s in stories[:limit]]}
+
+    @app.get("/v1/stories/{story_id}", tags=["stories"])
+    async def get_story(story_id: str, words: int = Query(DEFAULT_WORDS)) -> dict[str, Any]:
+        target = need_store()
+        _check_words(words, limits)
+        story = await run_in_threadpool(target.story, story_id, words=words)
+        if story is None:
+            raise ApiError(404, "story_not_found", f"no story with id {story_id!r}")
+        return await run_in_threadpool(_story_payload, target, story)
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+# The page loads nothing from elsewhere; the policy makes that a guarantee the browser enforces.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:",
+    "Cache-Control": "no-cache",
+}
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Interactive docs at ``/docs`` from a locally installed Swagger UI, so they work offline too.
+
+    FastAPI's default page loads Swagger UI from a CDN, which a newsroom's closed network may not reach;
+    ``swagger-ui-py`` (in the ``serve`` extra) ships the files. Without it, fall back to the CDN page.
+    """
+    try:
+        import swagger_ui
+    except ImportError:
+        swagger_ui = None
+    assets = Path(swagger_ui.__file__).parent / "static" if swagger_ui else None
+    if assets is None or not (assets / "swagger-ui-bundle.js").is_file():
+        log.info("swagger-ui-py is not installed; /docs loads Swagger UI from a CDN")
+
+        @app.get("/docs", include_in_schema=False)
+        async def cdn_docs() -> HTMLResponse:
+            return get_swagger_ui_html(openapi_url="/openapi.json", title="tomtat API")
+
+        return
+
+    app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="tomtat API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
+
+def _ingest(store: Store, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Validate every record first so a bad one rejects the batch instead of half-ingesting it."""
+    from tomtat.feeds import parse_record
+
+    incoming = []
+    for position, record in enumerate(records):
+        record["id"] = str(record["id"])
+        try:
+            incoming.append(parse_record(record))
+        except InputError as error:
+            raise ApiError(422, "invalid_article", f"articles[{position}]: {error}") from None
+    report = store.ingest(incoming)
+    return {
+        "added": report.added,
+        "existing": report.existing,
+        "new_stories": report.new_stories,
+        "copies": report.copies,
+        "assignments": [
+            {
+                "article": a.article_id,
+                "story": a.story_id,
+                "new_story": a.new_story,
+                "copy_of": a.copy_of,
+                "existing": a.existing,
+            }
+            for a in report.assignments
+        ],
+    }
+
+
+def _story_payload(store: Store, story: Any) -> dict[str, Any]:
+    """A story with its summary and, for each article, what a reader needs to cite and open it."""
+    payload = story.to_dict()
+    articles = []
+    for article_id in story.article_ids:
+        article = store.article(article_id)
+        if article is not None:
+            articles.append(article.to_dict())
+    payload["articles"] = articles
+    return payload
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, db: str | None = None, log_level: str = "info") -> None:
+    """Run the service with uvicorn until interrupted (what ``tomtat serve`` calls)."""
+    import uvicorn
+
+    from tomtat.store import Store
+
+    store = Store(db) if db else Store(":memory:")
+    try:
+        uvicorn.run(create_app(store=store), host=host, port=port, log_level=log_level)
+    finally:
+        store.close()

@@ -1,0 +1,340 @@
+// tomtat web page: paste or drop articles, get a cited summary; browse the stories in the store.
+// Plain JavaScript, no libraries, no CDN: the page must work on an offline newsroom network.
+// User text is only ever inserted with textContent, never as HTML.
+"use strict";
+
+const MIN_ARTICLES = 2;
+
+const $ = (selector, root = document) => root.querySelector(selector);
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}
+
+// --- talking to the service ------------------------------------------------------------------------
+
+async function api(path, options = {}) {
+  let response;
+  try {
+    response = await fetch(path, {
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      ...options,
+    });
+  } catch (error) {
+    throw new Error("Không kết nối được tới máy chủ tomtat.");
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch (error) {
+    body = null;
+  }
+  if (!response.ok) {
+    const message = body && body.error ? body.error.message : `HTTP ${response.status}`;
+    throw new Error(`Lỗi: ${message}`);
+  }
+  return body;
+}
+
+// --- the article inputs ----------------------------------------------------------------------------
+
+function articleBoxes() {
+  return Array.from(document.querySelectorAll("#articles .article"));
+}
+
+function renumberArticles() {
+  articleBoxes().forEach((box, index) => {
+    $("legend", box).textContent = `Bài ${index + 1}`;
+    $(".remove-article", box).hidden = articleBoxes().length <= 1;
+  });
+}
+
+function addArticle(text = "", title = "", source = "") {
+  const box = $("#article-template").content.firstElementChild.cloneNode(true);
+  $(".article-text", box).value = text;
+  $(".article-title", box).value = title;
+  box.dataset.source = source;
+  $(".remove-article", box).addEventListener("click", () => {
+    box.remove();
+    renumberArticles();
+  });
+  $("#articles").append(box);
+  renumberArticles();
+  return box;
+}
+
+async function addFiles(files) {
+  const texts = Array.from(files).filter((file) => /\.txt$/i.test(file.name) || file.type === "text/plain");
+  if (texts.length === 0) {
+    showFormError("Chỉ nhận tệp văn bản .txt (mã hoá UTF-8).");
+    return;
+  }
+  for (const file of texts) {
+    const text = await file.text();
+    const empty = articleBoxes().find((box) => !$(".article-text", box).value.trim());
+    const title = file.name.replace(/\.txt$/i, "");
+    if (empty) {
+      $(".article-text", empty).value = text;
+      empty.dataset.source = file.name;
+      if (!$(".article-title", empty).value) $(".article-title", empty).value = title;
+    } else {
+      addArticle(text, title, file.name);
+    }
+  }
+  showFormError("");
+}
+
+function showFormError(message) {
+  const box = $("#form-error");
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+// --- summarizing -----------------------------------------------------------------------------------
+
+let current = null; // the last summary response, with its segmented articles
+
+async function onSummarize(event) {
+  event.preventDefault();
+  const articles = articleBoxes()
+    .map((box, index) => ({
+      text: $(".article-text", box).value,
+      title: $(".article-title", box).value.trim(),
+      source: box.dataset.source || `Bài ${index + 1}`,
+    }))
+    .filter((article) => article.text.trim());
+  if (articles.length === 0) {
+    showFormError("Hãy dán nội dung ít nhất một bài báo.");
+    return;
+  }
+  showFormError("");
+  const button = $("#summarize-button");
+  button.disabled = true;
+  button.textContent = "Đang tóm tắt…";
+  try {
+    current = await api("/v1/summarize", {
+      method: "POST",
+      body: JSON.stringify({ articles, words: Number($("#words").value), with_articles: true }),
+    });
+    renderSummary(current);
+  } catch (error) {
+    showFormError(error.message);
+  } finally {
+    button.disabled = false;
+    button.textContent = "Tóm tắt";
+  }
+}
+
+function citation(number) {
+  return el("sup", { class: "cite", text: `[${number}]` });
+}
+
+function renderSummary(result) {
+  const container = $("#summary");
+  container.replaceChildren();
+  $("#source-panel").hidden = true;
+  if (result.sentences.length === 0) {
+    container.append(el("p", { class: "meta", text: "Không có câu nào vừa với độ dài đã chọn." }));
+  }
+  const paragraph = el("p");
+  result.sentences.forEach((sentence, index) => {
+    const link = el(
+      "a",
+      {
+        href: "#",
+        class: "sent",
+        title: `Xem trong bài ${sentence.doc_index + 1}`,
+        dataset: { index: String(index) },
+      },
+      sentence.text,
+      citation(sentence.doc_index + 1),
+    );
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      showSource(index);
+    });
+    paragraph.append(link, " ");
+  });
+  container.append(paragraph);
+  const used = new Set(result.sentences.map((s) => s.doc_index)).size;
+  $("#summary-meta").textContent =
+    `${result.length} âm tiết · ${result.sentences.length} câu · lấy từ ${used}/${result.sources.length} bài`;
+  $("#result").hidden = false;
+  $("#result").scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+function showSource(index) {
+  const chosen = current.sentences[index];
+  const article = current.articles[chosen.doc_index];
+  const usedHere = new Set(
+    current.sentences.filter((s) => s.doc_index === chosen.doc_index).map((s) => s.sentence),
+  );
+  document.querySelectorAll("#summary .sent").forEach((node) => {
+    node.classList.toggle("active", node.dataset.index === String(index));
+  });
+  const label = article.title ? `${article.title} (${article.source})` : article.source;
+  $("#source-title").textContent = `[${chosen.doc_index + 1}] ${label}`;
+  const text = $("#source-text");
+  text.replaceChildren();
+  let paragraph = null;
+  let paragraphNumber = -1;
+  let highlighted = null;
+  article.sentences.forEach((sentence, number) => {
+    if (sentence.paragraph !== paragraphNumber) {
+      paragraphNumber = sentence.paragraph;
+      paragraph = el("p");
+      text.append(paragraph);
+    }
+    let node;
+    if (number === chosen.sentence) {
+      node = el("mark", { class: "highlight", text: sentence.text });
+      highlighted = node;
+    } else {
+      node = el("span", { text: sentence.text });
+      if (usedHere.has(number)) node.className = "used";
+    }
+    if (sentence.kind === "noise") node.classList.add("noise");
+    paragraph.append(node, " ");
+  });
+  $("#source-panel").hidden = false;
+  if (highlighted) highlighted.scrollIntoView({ behavior: "smooth", block: "center" });
+}
+
+// --- stories in the store --------------------------------------------------------------------------
+
+function formatTime(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString("vi-VN", { dateStyle: "short", timeStyle: "short" });
+}
+
+function highlightIn(textNode, needle) {
+  // Stored articles come as plain text; find the cited sentence in it (whitespace-insensitive).
+  const text = textNode.textContent;
+  const start = text.indexOf(needle);
+  if (start < 0) return null;
+  const mark = el("mark", { class: "highlight", text: needle });
+  textNode.replaceChildren(text.slice(0, start), mark, text.slice(start + needle.length));
+  return mark;
+}
+
+function renderStory(story) {
+  const numberOf = new Map(story.articles.map((article, index) => [article.id, index + 1]));
+  const reader = el("div", { class: "story-reader", hidden: "" });
+  const summary = el("p", { class: "summary" });
+  for (const sentence of story.sentences || []) {
+    const number = numberOf.get(sentence.doc);
+    const link = el("a", { href: "#", class: "sent" }, sentence.text, citation(number || "?"));
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      const article = story.articles[number - 1];
+      if (!article) return;
+      summary.querySelectorAll(".sent").forEach((node) => node.classList.toggle("active", node === link));
+      const body = el("div", { class: "source-text" });
+      for (const line of article.text.split("\n")) {
+        if (line.trim()) body.append(el("p", { text: line }));
+      }
+      let mark = null;
+      for (const paragraph of body.children) {
+        mark = highlightIn(paragraph, sentence.text);
+        if (mark) break;
+      }
+      reader.replaceChildren(el("p", { class: "source-title", text: `[${number}] ${article.title || article.id}` }), body);
+      reader.hidden = false;
+      if (mark) mark.scrollIntoView({ behavior: "smooth", block: "center" });
+    });
+    summary.append(link, " ");
+  }
+  const sources = el("ol", { class: "sources" });
+  for (const article of story.articles) {
+    const bits = [article.title || article.id];
+    if (article.source) bits.push(article.source);
+    if (article.published) bits.push(formatTime(article.published));
+    sources.append(el("li", { text: bits.join(" · ") }));
+  }
+  const when = story.last ? `Cập nhật ${formatTime(story.last)} · ` : "";
+  return el(
+    "article",
+    { class: "panel story", dataset: { story: story.story } },
+    el("h2", { text: story.title || `Câu chuyện ${story.story}` }),
+    el("p", { class: "meta", text: `${when}${story.size} bài` }),
+    summary,
+    el("details", {}, el("summary", { text: "Nguồn" }), sources),
+    reader,
+  );
+}
+
+async function loadStories() {
+  const status = $("#stories-status");
+  const list = $("#stories");
+  status.textContent = "Đang tải…";
+  try {
+    const result = await api("/v1/stories");
+    list.replaceChildren(...result.stories.map(renderStory));
+    status.textContent = result.stories.length
+      ? `${result.stories.length} câu chuyện, mới nhất trước.`
+      : "Chưa có câu chuyện nào. Thêm bài qua POST /v1/articles hoặc lệnh tomtat ingest.";
+  } catch (error) {
+    list.replaceChildren();
+    status.textContent = error.message;
+  }
+}
+
+// --- navigation ------------------------------------------------------------------------------------
+
+function route() {
+  const view = location.hash.startsWith("#/stories") ? "stories" : "summarize";
+  $("#view-summarize").hidden = view !== "summarize";
+  $("#view-stories").hidden = view !== "stories";
+  document.querySelectorAll(".tabs a").forEach((link) => {
+    if (link.dataset.view === view) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  });
+  if (view === "stories") loadStories();
+}
+
+function setUpDropZone() {
+  const zone = document.body;
+  const target = $("#drop-zone");
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    target.classList.add("dragging");
+  });
+  zone.addEventListener("dragleave", (event) => {
+    if (event.target === zone || !zone.contains(event.relatedTarget)) target.classList.remove("dragging");
+  });
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    target.classList.remove("dragging");
+    if (event.dataTransfer && event.dataTransfer.files.length) addFiles(event.dataTransfer.files);
+  });
+  $("#file-input").addEventListener("change", (event) => {
+    addFiles(event.target.files);
+    event.target.value = "";
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (let i = 0; i < MIN_ARTICLES; i += 1) addArticle();
+  $("#add-article").addEventListener("click", () => $(".article-text", addArticle()).focus());
+  $("#summarize-form").addEventListener("submit", onSummarize);
+  $("#close-source").addEventListener("click", () => {
+    $("#source-panel").hidden = true;
+    document.querySelectorAll("#summary .sent.active").forEach((node) => node.classList.remove("active"));
+  });
+  $("#reload-stories").addEventListener("click", loadStories);
+  setUpDropZone();
+  window.addEventListener("hashchange", route);
+  route();
+});

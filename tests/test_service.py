@@ -1,0 +1,360 @@
+"""The HTTP API in-process (TestClient): every endpoint, and every way a client can get it wrong.
+
+Every failure must be a 4xx with exactly ``{"error": {"code", "message"}}``; the summary must be the same
+JSON the library (and so ``tomtat summarize --format json``) produces.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+pytest.importorskip("fastapi", reason="the 'serve' extra (fastapi, uvicorn) is not installed")
+
+from fastapi.testclient import TestClient
+
+import tomtat
+from tomtat import service
+from tomtat.service import Limits, create_app
+
+ARTICLE_A = """Hà Nội công bố kế hoạch mở rộng mạng lưới xe buýt điện trong năm tới.
+Theo Sở Giao thông vận tải, thành phố sẽ đưa thêm 300 xe buýt điện vào khai thác trên 20 tuyến mới.
+Chi phí đầu tư dự kiến khoảng 1.500 tỷ đồng, chủ yếu từ nguồn xã hội hóa.
+Các tuyến mới sẽ kết nối nội đô với các khu đô thị ở phía tây và phía nam thành phố.
+Người dân được miễn phí vé trong tháng đầu tiên vận hành."""
+
+ARTICLE_B = """Thành phố Hà Nội sẽ có thêm 300 xe buýt điện trên 20 tuyến mới từ năm sau.
+Ông Nguyễn Văn A, Giám đốc Sở Giao thông vận tải, cho biết các tuyến ưu tiên khu vực đông dân cư.
+Việc chuyển đổi sang xe điện nhằm giảm ô nhiễm không khí, vấn đề nhức nhối của thủ đô nhiều năm qua.
+Dự kiến đến năm 2030, toàn bộ xe buýt của thành phố sẽ dùng năng lượng sạch."""
+
+ARTICLES = [
+    {"text": ARTICLE_A, "title": "Hà Nội mở rộng xe buýt điện", "source": "a.txt"},
+    {"text": ARTICLE_B, "title": "Thêm 300 xe buýt điện", "source": "b.txt"},
+]
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    with TestClient(create_app(limits=Limits(max_body_bytes=64 * 1024, max_articles=5))) as test_client:
+        yield test_client
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The one error shape every failure must have."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message"}
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return body["error"]
+
+
+# --- success paths ---------------------------------------------------------------------------------
+
+
+def test_healthz(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["version"] == tomtat.__version__
+
+
+def test_summarize_returns_the_library_json(client: TestClient) -> None:
+    response = client.post("/v1/summarize", json={"articles": ARTICLES, "words": 60})
+    assert response.status_code == 200
+    expected = tomtat.summarize([tomtat.Article(**a) for a in ARTICLES], words=60).to_dict()
+    assert response.json() == expected
+    body = response.json()
+    assert body["sentences"], "a 60-syllable budget fits at least one sentence"
+    assert body["length"] <= 60
+    assert body["sources"] == ["a.txt", "b.txt"]
+
+
+def test_summarize_default_words_and_sources_by_position(client: TestClient) -> None:
+    response = client.post("/v1/summarize", json={"articles": [{"text": ARTICLE_A}, {"text": ARTICLE_B}]})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["words"] == tomtat.summarizer.DEFAULT_WORDS
+    assert body["sources"] == ["0", "1"]
+
+
+def test_summarize_with_articles_indexes_every_cited_sentence(client: TestClient) -> None:
+    response = client.post("/v1/summarize", json={"articles": ARTICLES, "words": 80, "with_articles": True})
+    assert response.status_code == 200
+    body = response.json()
+    assert [a["source"] for a in body["articles"]] == ["a.txt", "b.txt"]
+    assert [a["title"] for a in body["articles"]] == [a["title"] for a in ARTICLES]
+    for cited in body["sentences"]:
+        sentence = body["articles"][cited["doc_index"]]["sentences"][cited["sentence"]]
+        assert sentence["text"] == cited["text"]
+        assert sentence["kind"] in ("lead", "body")
+
+
+def test_summarize_accepts_a_lead(client: TestClient) -> None:
+    lead = "Hà Nội sẽ đưa 300 xe buýt điện vào hoạt động, giảm ô nhiễm không khí cho thủ đô."
+    articles = [{"text": ARTICLE_A, "lead": lead}, {"text": ARTICLE_B}]
+    response = client.post("/v1/summarize", json={"articles": articles, "words": 40, "with_articles": True})
+    assert response.status_code == 200
+    assert response.json()["articles"][0]["sentences"][0]["text"] == lead
+
+
+# --- errors: every one a 4xx with the same JSON shape ------------------------------------------------
+
+
+def test_malformed_json(client: TestClient) -> None:
+    response = client.post(
+        "/v1/summarize", content=b'{"articles": [', headers={"content-type": "application/json"}
+    )
+    error = assert_error(response, 400, "malformed_json")
+    assert "JSON" in error["message"]
+
+
+def test_invalid_utf8_body(client: TestClient) -> None:
+    response = client.post(
+        "/v1/summarize", content=b"\xff\xfe\xfa", headers={"content-type": "application/json"}
+    )
+    assert_error(response, 400, "malformed_json")
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ([], "body"),
+        ("văn bản", "body"),
+        ({}, "articles"),
+        ({"articles": []}, "articles"),
+        ({"articles": "một bài"}, "articles"),
+        ({"articles": [{}]}, "articles[0].text"),
+        ({"articles": [{"text": 42}]}, "articles[0].text"),
+        ({"articles": [{"text": ARTICLE_A, "title": None}]}, "articles[0].title"),
+        ({"articles": [{"text": ARTICLE_A, "tittle": "x"}]}, "articles[0].tittle"),
+        ({"articles": ARTICLES, "word": 100}, "word"),
+        ({"articles": ARTICLES, "words": "100"}, "words"),
+        ({"articles": ARTICLES, "words": 99.5}, "words"),
+        ({"articles": ARTICLES, "words": True}, "words"),
+        ({"articles": ARTICLES, "with_articles": "yes"}, "with_articles"),
+    ],
+)
+def test_invalid_request_names_the_field(client: TestClient, body: Any, where: str) -> None:
+    error = assert_error(client.post("/v1/summarize", json=body), 422, "invalid_request")
+    assert error["message"].startswith(where), error["message"]
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t  "])
+def test_empty_article(client: TestClient, text: str) -> None:
+    response = client.post("/v1/summarize", json={"articles": [ARTICLES[0], {"text": text, "source": "x"}]})
+    error = assert_error(response, 422, "invalid_input")
+    assert "'x'" in error["message"] and "empty" in error["message"]
+
+
+@pytest.mark.parametrize("words", [0, -5, tomtat.summarizer.MAX_WORDS + 1, 10**30])
+def test_words_out_of_range(client: TestClient, words: int) -> None:
+    error = assert_error(
+        client.post("/v1/summarize", json={"articles": ARTICLES, "words": words}), 422, "words_out_of_range"
+    )
+    assert str(tomtat.summarizer.MAX_WORDS) in error["message"]
+
+
+def test_words_limit_is_configurable() -> None:
+    with TestClient(create_app(limits=Limits(max_words=50))) as small:
+        assert small.post("/v1/summarize", json={"articles": ARTICLES, "words": 50}).status_code == 200
+        assert_error(
+            small.post("/v1/summarize", json={"articles": ARTICLES, "words": 51}), 422, "words_out_of_range"
+        )
+
+
+def test_too_many_articles(client: TestClient) -> None:
+    articles = [{"text": ARTICLE_A, "source": f"{i}.txt"} for i in range(6)]
+    error = assert_error(client.post("/v1/summarize", json={"articles": articles}), 422, "too_many_articles")
+    assert "limit is 5" in error["message"]
+    assert client.post("/v1/summarize", json={"articles": articles[:5]}).status_code == 200
+
+
+def test_default_limits_match_the_issue() -> None:
+    assert Limits().max_body_bytes == 20 * 1024 * 1024
+    assert Limits().max_articles == 500
+
+
+def test_body_over_limit_by_content_length(client: TestClient) -> None:
+    big = {"articles": [{"text": "Một câu dài. " * 10_000}]}
+    error = assert_error(client.post("/v1/summarize", json=big), 413, "body_too_large")
+    assert "65536 bytes" in error["message"]
+
+
+def test_body_over_limit_while_streaming_without_content_length(client: TestClient) -> None:
+    """A chunked body declares no size: the limit must be enforced on the bytes actually read."""
+
+    def chunks():
+        yield b'{"articles": [{"text": "'
+        for _ in range(1000):
+            yield b"x" * 1024
+        yield b'"}]}'
+
+    response = client.post("/v1/summarize", content=chunks(), headers={"content-type": "application/json"})
+    assert "content-length" not in response.request.headers
+    assert_error(response, 413, "body_too_large")
+
+
+def test_lying_content_length_is_not_trusted() -> None:
+    """Drive the middleware directly: a small declared length with a larger body is still cut off."""
+    app = create_app(limits=Limits(max_body_bytes=100))
+    messages = [{"type": "http.request", "body": b"x" * 80, "more_body": True}] * 3
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/summarize",
+        "raw_path": b"/v1/summarize",
+        "query_string": b"",
+        "root_path": "",
+        "scheme": "http",
+        "server": ("testserver", 80),
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"10")],
+        "http_version": "1.1",
+        "app": app,
+    }
+    anyio.run(service.BodySizeLimit(app, limit=100), scope, receive, send)
+    assert sent[0]["status"] == 413
+
+
+def test_invalid_content_length(client: TestClient) -> None:
+    response = client.post(
+        "/v1/summarize", content=b"{}", headers={"content-type": "application/json", "content-length": "abc"}
+    )
+    assert_error(response, 400, "bad_request")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_body_that_is_not_json(client: TestClient, content_type: str) -> None:
+    response = client.post(
+        "/v1/summarize", content=b'{"articles": []}', headers={"content-type": content_type}
+    )
+    error = assert_error(response, 415, "unsupported_media_type")
+    assert "application/json" in error["message"]
+
+
+def test_unknown_path_and_wrong_method(client: TestClient) -> None:
+    assert_error(client.get("/v1/nothing-here"), 404, "not_found")
+    assert_error(client.get("/v1/summarize"), 405, "method_not_allowed")
+    assert_error(client.delete("/healthz"), 405, "method_not_allowed")
+
+
+def test_story_endpoints_without_a_store() -> None:
+    with TestClient(create_app()) as no_store:
+        assert_error(no_store.get("/v1/stories"), 503, "no_store")
+        assert_error(no_store.get("/v1/stories/abc"), 503, "no_store")
+        assert_error(
+            no_store.post("/v1/articles", json={"articles": [{"id": "1", "text": "x"}]}), 503, "no_store"
+        )
+
+
+def test_a_bug_is_still_a_json_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(service, "summarize", broken)
+    with TestClient(create_app(), raise_server_exceptions=False) as buggy:
+        error = assert_error(buggy.post("/v1/summarize", json={"articles": ARTICLES}), 500, "internal_error")
+    assert "boom" not in error["message"]
+
+
+# --- concurrency -----------------------------------------------------------------------------------
+
+
+def test_a_long_summary_does_not_block_other_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While one summary is still running, /healthz must answer: summaries run off the event loop.
+
+    The summary waits for a signal that is only given once /healthz has answered, so a summary run on the
+    event loop would make /healthz wait for it (and the test fail on the timeout) instead of hanging.
+    """
+    healthz_answered = threading.Event()
+    real_summarize = service.summarize
+
+    def slow_summarize(*args: Any, **kwargs: Any) -> tomtat.Summary:
+        healthz_answered.wait(timeout=5)
+        return real_summarize(*args, **kwargs)
+
+    monkeypatch.setattr(service, "summarize", slow_summarize)
+    app = create_app()
+    order: list[str] = []
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+
+            async def long_request() -> None:
+                response = await http.post("/v1/summarize", json={"articles": ARTICLES})
+                assert response.status_code == 200
+                order.append("summary")
+
+            async def health() -> None:
+                await anyio.sleep(0.05)
+                started = time.perf_counter()
+                response = await http.get("/healthz")
+                assert response.status_code == 200
+                assert time.perf_counter() - started < 2
+                order.append("healthz")
+                healthz_answered.set()
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(long_request)
+                group.start_soon(health)
+
+    anyio.run(scenario)
+    assert order == ["healthz", "summary"]
+
+
+# --- the page and the docs -------------------------------------------------------------------------
+
+
+def test_page_is_vietnamese_and_self_contained(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    html = response.text
+    assert '<html lang="vi">' in html
+    assert 'name="viewport"' in html
+    assert "Tóm tắt" in html
+    assets = re.findall(r'(?:src|href)="([^"#]+)"', html)
+    local = [a for a in assets if a.startswith("/static/")]
+    assert {"/static/app.js", "/static/style.css"} <= set(local)
+    for asset in local:
+        assert client.get(asset).status_code == 200, asset
+
+
+def test_static_files_load_nothing_from_elsewhere() -> None:
+    static = Path(service.STATIC_DIR)
+    for path in static.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"https?://", text), f"{path.name} refers to another host"
+        assert "innerHTML" not in text, f"{path.name}: user text must go through textContent"
+
+
+def test_openapi_and_docs(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert {"/v1/summarize", "/v1/articles", "/v1/stories", "/v1/stories/{story_id}", "/healthz"} <= set(
+        spec["paths"]
+    )
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
+    for asset in re.findall(r"""['"](/docs-assets/[^'"]+)['"]""", docs.text):
+        assert client.get(asset).status_code == 200, asset

@@ -1,0 +1,272 @@
+"""The real service, as a user meets it: ``tomtat serve`` in a subprocess, called over HTTP and driven in a
+real headless browser (Debian's chromium through Playwright).
+
+The browser test skips with a clear message when chromium or playwright is missing on a developer's
+machine; CI installs both (``make chromium`` and the ``dev`` extra), so there it always runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+httpx = pytest.importorskip("httpx", reason="httpx (dev extra) is not installed")
+pytest.importorskip("uvicorn", reason="the 'serve' extra (fastapi, uvicorn) is not installed")
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "../shared/data/kim-putin-2023"
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+]
+
+ARTICLE_A = """Hà Nội công bố kế hoạch mở rộng mạng lưới xe buýt điện trong năm tới.
+Theo Sở Giao thông vận tải, thành phố sẽ đưa thêm 300 xe buýt điện vào khai thác trên 20 tuyến mới.
+Chi phí đầu tư dự kiến khoảng 1.500 tỷ đồng, chủ yếu từ nguồn xã hội hóa.
+Các tuyến mới sẽ kết nối nội đô với các khu đô thị ở phía tây và phía nam thành phố.
+Người dân được miễn phí vé trong tháng đầu tiên vận hành."""
+
+ARTICLE_B = """Thành phố Hà Nội sẽ có thêm 300 xe buýt điện trên 20 tuyến mới từ năm sau.
+Ông Nguyễn Văn A, Giám đốc Sở Giao thông vận tải, cho biết các tuyến ưu tiên khu vực đông dân cư.
+Việc chuyển đổi sang xe điện nhằm giảm ô nhiễm không khí, vấn đề nhức nhối của thủ đô nhiều năm qua.
+Dự kiến đến năm 2030, toàn bộ xe buýt của thành phố sẽ dùng năng lượng sạch."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``tomtat serve`` on a free loopback port with a fresh store; yields its base URL."""
+    port = free_port()
+    db = tmp_path_factory.mktemp("store") / "tomtat.db"
+    log = tmp_path_factory.mktemp("log") / "serve.log"
+    command = [sys.executable, "-m", "tomtat", "serve", "--port", str(port), "--db", str(db)]
+    with open(log, "wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"tomtat serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"tomtat serve did not answer /healthz within 30 s:\n{log.read_text()}")
+        time.sleep(0.1)
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.mark.slow
+def test_http_summary_is_the_cli_json(server: str, tmp_path: Path) -> None:
+    paths = []
+    for name, text in (("a.txt", ARTICLE_A), ("b.txt", ARTICLE_B)):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    cli = subprocess.run(
+        [sys.executable, "-m", "tomtat", "summarize", *map(str, paths), "--words", "70", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    articles = [{"text": p.read_text(encoding="utf-8"), "source": str(p)} for p in paths]
+    response = httpx.post(f"{server}/v1/summarize", json={"articles": articles, "words": 70}, timeout=30)
+    assert response.status_code == 200
+    assert response.json() == json.loads(cli.stdout)
+
+
+@pytest.mark.slow
+def test_real_news_over_http(server: str) -> None:
+    if not DATA.is_dir():
+        pytest.skip(f"shared data not found at {DATA}")
+    articles = [{"text": p.read_text(encoding="utf-8"), "source": p.name} for p in sorted(DATA.glob("*.txt"))]
+    response = httpx.post(f"{server}/v1/summarize", json={"articles": articles, "words": 150}, timeout=30)
+    assert response.status_code == 200
+    body = response.json()
+    assert 0 < body["length"] <= 150
+    assert {s["doc"] for s in body["sentences"]} <= {a["source"] for a in articles}
+
+
+@pytest.mark.slow
+def test_errors_over_http_are_json(server: str) -> None:
+    response = httpx.post(
+        f"{server}/v1/summarize", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_json"
+    response = httpx.post(f"{server}/v1/summarize", json={"articles": [{"text": "  "}]})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_input"
+    response = httpx.get(f"{server}/no/such/page")
+    assert response.status_code == 404
+    assert set(response.json()["error"]) == {"code", "message"}
+
+
+@pytest.mark.slow
+def test_serve_without_a_free_port_fails_cleanly(server: str) -> None:
+    port = server.rsplit(":", 1)[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "tomtat", "serve", "--port", port],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "address already in use" in result.stderr.lower()
+
+
+# --- the web page in a real browser ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"{CHROMIUM} not found: install Debian's chromium (make chromium) to run the browser test"
+        )
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (dev extra) is not installed")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+def _paste_and_summarize(page: object, server: str) -> list[str]:
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{server}/")
+    page.wait_for_selector("#articles .article-text")
+    boxes = page.locator("#articles .article-text")
+    assert boxes.count() == 2, "the page starts with two article boxes"
+    boxes.nth(0).fill(ARTICLE_A)
+    boxes.nth(1).fill(ARTICLE_B)
+    page.locator("#articles .article-title").nth(0).fill("Hà Nội mở rộng xe buýt điện")
+    page.select_option("#words", "100")
+    page.get_by_role("button", name="Tóm tắt").click()
+    page.wait_for_selector("#summary .sent")
+    return requests
+
+
+@pytest.mark.slow
+def test_page_summarizes_and_highlights_the_source(server: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests = _paste_and_summarize(page, server)
+
+    sentences = page.locator("#summary .sent")
+    assert sentences.count() >= 2
+    meta = page.locator("#summary-meta").inner_text()
+    assert "âm tiết" in meta
+
+    # The summary on the page is the service's summary for the same input.
+    expected = httpx.post(
+        f"{server}/v1/summarize",
+        json={
+            "articles": [
+                {"text": ARTICLE_A, "title": "Hà Nội mở rộng xe buýt điện", "source": "Bài 1"},
+                {"text": ARTICLE_B, "source": "Bài 2"},
+            ],
+            "words": 100,
+        },
+        timeout=30,
+    ).json()
+    shown = [sentences.nth(i).inner_text() for i in range(sentences.count())]
+    assert len(shown) == len(expected["sentences"])
+    for text, cited in zip(shown, expected["sentences"], strict=True):
+        assert text == f"{cited['text']}[{cited['doc_index'] + 1}]"
+
+    # Clicking each sentence opens its article with exactly that sentence highlighted.
+    for index, cited in enumerate(expected["sentences"]):
+        sentences.nth(index).click()
+        highlight = page.locator("#source-text mark.highlight")
+        highlight.wait_for(state="visible")
+        assert highlight.count() == 1
+        assert highlight.inner_text() == cited["text"]
+        assert page.locator("#source-title").inner_text().startswith(f"[{cited['doc_index'] + 1}]")
+        source_text = page.locator("#source-text").inner_text()
+        assert (ARTICLE_A if cited["doc_index"] == 0 else ARTICLE_B).split("\n")[-1] in source_text
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "service-page-desktop.png"), full_page=True)
+    assert all(url.startswith(server) for url in requests), "the page must load nothing from other hosts"
+    page.close()
+
+
+@pytest.mark.slow
+def test_page_on_a_phone_with_txt_files(server: str, browser: object, tmp_path: Path) -> None:
+    files = []
+    for name, text in (("ha-noi.txt", ARTICLE_A), ("xe-buyt.txt", ARTICLE_B)):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        files.append(str(path))
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, device_scale_factor=2)
+    phone.goto(f"{server}/")
+    phone.set_input_files("#file-input", files)
+    phone.wait_for_function("document.querySelectorAll('#articles .article-text')[1].value.length > 0")
+    assert phone.locator("#articles .article-title").nth(1).input_value() == "xe-buyt"
+    phone.get_by_role("button", name="Tóm tắt").click()
+    phone.wait_for_selector("#summary .sent")
+    phone.locator("#summary .sent").first.click()
+    phone.locator("#source-text mark.highlight").wait_for(state="visible")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide)"
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "service-page-phone.png"), full_page=True)
+    phone.close()
+
+
+@pytest.mark.slow
+def test_page_shows_an_error_for_empty_input(server: str, browser: object) -> None:
+    page = browser.new_page()
+    page.goto(f"{server}/")
+    page.get_by_role("button", name="Tóm tắt").click()
+    error = page.locator("#form-error")
+    error.wait_for(state="visible")
+    assert "ít nhất một bài" in error.inner_text()
+    page.close()
+
+
+@pytest.mark.slow
+def test_docs_render_offline(server: str, browser: object) -> None:
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{server}/docs")
+    page.wait_for_selector("text=/v1/summarize", timeout=15_000)
+    assert all(url.startswith(server) for url in requests), [u for u in requests if not u.startswith(server)]
+    page.close()
+
+
+def test_chromium_is_there_in_ci() -> None:
+    """CI must run the browser test, not skip it: fail loudly if its prerequisites are missing there."""
+    if not os.environ.get("CI"):
+        pytest.skip("only checked in CI (CI=true)")
+    assert CHROMIUM.exists(), "CI must install chromium (make chromium)"
+    import playwright  # noqa: F401
