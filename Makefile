@@ -35,6 +35,11 @@ lint: $(STAMP_DEV)
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
+# Core benchmarks: latency, whole-process speed and memory against sumy, ROUGE table against the
+# baselines; rewrites its section of docs/benchmarks.md (a few minutes).
+bench: $(STAMP_DEV)
+	$(BIN)/python bench/bench_core.py
+
 # Load benchmark of the HTTP service; rewrites its section of docs/benchmarks.md (about a minute).
 bench-service: $(STAMP_DEV)
 	$(BIN)/python bench/bench_service.py
