@@ -177,3 +177,22 @@ def test_all_systems_on_a_few_real_stories() -> None:
         assert all(0 < r.length <= 200 for r in system.stories)
         assert 0.0 < system.rouge1.mean <= 1.0
     assert all(name in evaluation.render_text(report) for name in evaluation.DEFAULT_SYSTEMS)
+
+
+def test_a_story_a_system_rejects_scores_zero_and_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    lead = evaluation.SYSTEMS["lead"]
+
+    def picky(articles, words, reference):
+        if "bóng đá" in reference:
+            raise InputError("no usable sentence")
+        return lead(articles, words, reference)
+
+    monkeypatch.setitem(evaluation.SYSTEMS, "lead", picky)
+    report = evaluation.evaluate(CLUSTERS, words=20, systems="lead", resamples=20)
+    result = report.system("lead")
+    assert result.failures == 1
+    failed = result.stories[2]
+    assert (failed.error, failed.rouge1, failed.length) == ("no usable sentence", 0.0, 0)
+    assert result.stories[0].rouge1 > 0
+    assert "rejected 1 of 4 stories" in evaluation.render_text(report)
+    assert report.to_dict()["systems"][0]["failures"] == 1

@@ -13,6 +13,7 @@ story; whole-process timings, start-up included, are in ``bench/bench_core.py``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -71,6 +72,7 @@ class StoryResult:
     rougeL: float
     length: int
     milliseconds: float
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ class SystemResult:
     ms_per_story: float
     stories: tuple[StoryResult, ...]
 
+    @property
+    def failures(self) -> int:
+        """Stories this system rejected as bad input (scored 0)."""
+        return sum(1 for story in self.stories if story.error)
+
 
 @dataclass(frozen=True)
 class EvalReport:
@@ -108,8 +115,9 @@ class EvalReport:
 
     def to_dict(self, per_story: bool = False) -> dict[str, Any]:
         data = asdict(self)
-        if not per_story:
-            for system in data["systems"]:
+        for system, result in zip(data["systems"], self.systems, strict=True):
+            system["failures"] = result.failures
+            if not per_story:
                 del system["stories"]
         return data
 
@@ -144,13 +152,23 @@ def interval(values: np.ndarray, indices: np.ndarray) -> Interval:
 
 
 def run_system(name: str, system: System, clusters: Sequence[Cluster], words: int) -> tuple[StoryResult, ...]:
-    """Summarize and score every story with one system, timing only the summarizing call."""
-    system(list(clusters[0].articles), words, clusters[0].summary)  # warm-up: model loading, lazy imports
+    """Summarize and score every story with one system, timing only the summarizing call.
+
+    A story the system rejects as bad input (:class:`InputError`) scores 0 and keeps the message, so one
+    odd story cannot stop a long evaluation; any other exception is a bug and propagates.
+    """
+    for cluster in clusters[:1]:  # warm-up: model loading, lazy imports
+        with contextlib.suppress(InputError):
+            system(list(cluster.articles), words, cluster.summary)
     results = []
     for position, cluster in enumerate(clusters):
         articles = list(cluster.articles)
         start = time.perf_counter()
-        summary = system(articles, words, cluster.summary)
+        try:
+            summary = system(articles, words, cluster.summary)
+            error = ""
+        except InputError as failure:
+            summary, error = Summary(sentences=(), words=words), str(failure)
         elapsed = (time.perf_counter() - start) * 1000
         scores = score(summary.text, cluster.summary)
         results.append(
@@ -162,6 +180,7 @@ def run_system(name: str, system: System, clusters: Sequence[Cluster], words: in
                 rougeL=scores.rougeL,
                 length=summary.length,
                 milliseconds=elapsed,
+                error=error,
             )
         )
     return tuple(results)
@@ -265,6 +284,19 @@ def caption(report: EvalReport) -> str:
     )
 
 
+def failure_notes(report: EvalReport) -> list[str]:
+    """One line per system that rejected some stories, with the first reason."""
+    notes = []
+    for result in report.systems:
+        if result.failures:
+            first = next(story for story in result.stories if story.error)
+            notes.append(
+                f"note: {result.name} rejected {result.failures} of {report.story_count} stories "
+                f"(each scored 0), first on line {first.line}: {first.error}"
+            )
+    return notes
+
+
 def render_text(report: EvalReport) -> str:
     """A fixed-width table for terminals."""
     table = [_headers(report), *_rows(report)]
@@ -279,7 +311,7 @@ def render_text(report: EvalReport) -> str:
         )
         if number == 0:
             lines.append("  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return "\n".join(lines + failure_notes(report))
 
 
 def render_markdown(report: EvalReport) -> str:
@@ -294,6 +326,7 @@ def render_markdown(report: EvalReport) -> str:
     lines.extend("| " + " | ".join(row) + " |" for row in _rows(report))
     lines.append("")
     lines.extend(f"- **{result.name}**: {result.description}" for result in report.systems)
+    lines.extend(f"\n{note}" for note in failure_notes(report))
     return "\n".join(lines)
 
 
