@@ -259,7 +259,7 @@ def test_docs_render_offline(server: str, browser: object) -> None:
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{server}/docs")
-    page.wait_for_selector("text=/v1/summarize", timeout=15_000)
+    page.locator(".opblock-summary-path", has_text="/v1/summarize").first.wait_for(timeout=15_000)
     assert all(url.startswith(server) for url in requests), [u for u in requests if not u.startswith(server)]
     page.close()
 

@@ -245,6 +245,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = error.detail if isinstance(error.detail, str) else json.dumps(error.detail)
         if error.status_code == 404 and message == "Not Found":
             message = "no such endpoint; see /docs for the API"
+        if error.status_code == 400 and message == "There was an error parsing the body":
+            # FastAPI's answer to a body that is not even text (e.g. not UTF-8).
+            code, message = "malformed_json", "body is not valid JSON (it is not UTF-8 text)"
         response = error_response(error.status_code, code, message)
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
