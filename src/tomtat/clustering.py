@@ -1,0 +1,423 @@
+"""Grouping a stream of articles into stories, and spotting syndicated copies.
+
+Articles arrive a batch at a time (a feed, an archive, an HTTP request), so grouping is incremental: each
+new article is compared with a *few candidate* articles already seen and joins the story of the most
+similar one, or starts a new story. Nothing compares every pair, so the cost per article stays flat as
+the store grows:
+
+* **Topic candidates** come from an inverted index over each article's few most distinctive terms
+  (tone-folded syllables and syllable bigrams weighted by tf-idf), split into time buckets so that only
+  articles published within ``window_days`` are looked at.
+* **Copy candidates** come from MinHash/LSH over word 4-shingles: a wire story re-published by another
+  outlet shares most of its shingles with the original even when titles differ.
+
+Similarity is the cosine of pruned tf-idf vectors (title weighted up, the publisher's lead counted once
+more) and an article joins a story when its best match there reaches ``threshold``. Document
+frequencies are updated for the whole batch *before* any of its articles is vectorized, so a first batch
+of a few hundred articles already has useful idf and the result depends little on arrival order.
+
+Everything here is pure computation on plain data; the SQLite store (:mod:`tomtat.store`) persists
+:class:`Fingerprint` blobs and replays them with :meth:`StoryIndex.add` when it reopens.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from tomtat.text import match_tokens, normalize
+
+SECONDS_PER_DAY = 86_400.0
+NUM_HASHES = 64
+LSH_BANDS = 16
+_ROWS_PER_BAND = NUM_HASHES // LSH_BANDS
+_MASK64 = (1 << 64) - 1
+
+# Function syllables that carry no topic. idf would learn most of them, but only after many articles;
+# dropping them up front keeps the first articles of a fresh store from being matched on "của" and "và".
+STOPWORDS = frozenset(
+    """
+    à á ạ ai anh bà bao bị bởi các cái cả cần cho chỉ chị chiếc chính chúng chưa có con còn cùng cũng
+    của cứ dù đã đang đây để đến đều đi điều do đó đối được em gì giữa hay hết hơn họ khá khi không là
+    lại làm lên lúc mà mình mỗi một này nào nay nên nếu ngày nhiều nhưng những nơi nữa ông phải qua
+    ra rằng rất riêng sau sẽ so sự ta tại tháng theo thì thế thêm thấy tôi trên trong trước từ từng
+    vẫn vào vậy về vì việc với vừa xuống ấy ở được như năm hiện cùng đây đấy bên mới chỉ đồng thời
+    the of and to in a is for on
+    """.split()
+)
+
+_RNG = np.random.default_rng(20220601)
+_HASH_A = (_RNG.integers(1, 2**63, NUM_HASHES, dtype=np.uint64) | np.uint64(1)).reshape(-1, 1)
+_HASH_B = _RNG.integers(0, 2**63, NUM_HASHES, dtype=np.uint64).reshape(-1, 1)
+
+
+@lru_cache(maxsize=500_000)
+def _term_hash(term: str) -> int:
+    """A hash that is the same in every process (Python's ``hash`` of str is salted per run)."""
+    return zlib.crc32(term.encode("utf-8"))
+
+
+@lru_cache(maxsize=500_000)
+def _is_content(token: str) -> bool:
+    return len(token) > 1 and token not in STOPWORDS
+
+
+def _token_hashes(tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    hashes = np.fromiter((_term_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+    content = np.fromiter((_is_content(t) for t in tokens), dtype=bool, count=len(tokens))
+    return hashes, content
+
+
+def _combine(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """32-bit hash of an ordered pair of 32-bit hashes (syllable bigrams, shingles)."""
+    with np.errstate(over="ignore"):
+        mixed = (first * np.uint64(0x9E3779B97F4A7C15) + second) * np.uint64(0xBF58476D1CE4E5B9)
+    return mixed >> np.uint64(32)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What grouping needs to know about one article, compact enough to persist for 100k articles.
+
+    ``terms``/``counts``: hashed matching terms (syllables and syllable bigrams, the title and the lead
+    counted several times) and their weighted counts, pruned to the most distinctive ones. ``minhash``: a
+    MinHash signature of the article's word 4-shingles, for near-duplicate detection.
+    """
+
+    terms: tuple[int, ...]
+    counts: tuple[int, ...]
+    minhash: tuple[int, ...]
+
+    def to_bytes(self) -> bytes:
+        """Serialize as ``uint32 n | n×uint32 terms | n×uint16 counts | 64×uint32 minhash``."""
+        count = len(self.terms)
+        return b"".join(
+            (
+                np.array([count], dtype="<u4").tobytes(),
+                np.asarray(self.terms, dtype="<u4").tobytes(),
+                np.minimum(np.asarray(self.counts, dtype=np.int64), 65_535).astype("<u2").tobytes(),
+                np.asarray(self.minhash, dtype="<u4").tobytes(),
+            )
+        )
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> Fingerprint:
+        count = int(np.frombuffer(blob, dtype="<u4", count=1)[0])
+        terms = np.frombuffer(blob, dtype="<u4", count=count, offset=4)
+        counts = np.frombuffer(blob, dtype="<u2", count=count, offset=4 + 4 * count)
+        minhash = np.frombuffer(blob, dtype="<u4", count=NUM_HASHES, offset=4 + 6 * count)
+        return cls(tuple(terms.tolist()), tuple(counts.tolist()), tuple(minhash.tolist()))
+
+
+@dataclass(frozen=True)
+class RawTerms:
+    """All matching terms of one article before pruning; lives only while its batch is processed."""
+
+    terms: np.ndarray
+    counts: np.ndarray
+    minhash: tuple[int, ...]
+
+
+def lead_and_body(text: str) -> tuple[str, str]:
+    """Split plain article text into its first paragraph (playing the publisher's lead) and the rest."""
+    lead, _, body = text.strip().partition("\n")
+    if not body.strip():
+        return "", lead
+    return lead, body
+
+
+def extract_terms(title: str, lead: str, text: str, title_weight: int = 4, lead_weight: int = 2) -> RawTerms:
+    """Tone-folded syllables and syllable bigrams of an article, and the MinHash of its body shingles.
+
+    The title and the lead are counted several times because outlets put the story's names, places and
+    numbers there; the body supplies the rest of the vocabulary. Stopword syllables are dropped, and
+    bigrams made of two stopwords.
+    """
+    parts: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    body: list[np.ndarray] = []
+    for part, weight in ((title, title_weight), (lead, lead_weight), (text, 1)):
+        tokens = match_tokens(normalize(part)) if part else []
+        if not tokens:
+            continue
+        hashes, content = _token_hashes(tokens)
+        if part is not title:
+            body.append(hashes)
+        bigrams = _combine(hashes[:-1], hashes[1:])[content[:-1] | content[1:]]
+        terms = np.concatenate((hashes[content], bigrams))
+        parts.append(terms)
+        weights.append(np.full(len(terms), weight, dtype=np.int64))
+    if not parts:
+        empty = np.zeros(0, dtype=np.uint64)
+        return RawTerms(terms=empty, counts=empty.astype(np.int64), minhash=minhash_signature(empty))
+    unique, inverse = np.unique(np.concatenate(parts), return_inverse=True)
+    counts = np.bincount(inverse, weights=np.concatenate(weights)).astype(np.int64)
+    return RawTerms(
+        terms=unique,
+        counts=counts,
+        minhash=minhash_signature(np.concatenate(body) if body else np.zeros(0, dtype=np.uint64)),
+    )
+
+
+def minhash_signature(token_hashes: np.ndarray, shingle: int = 4) -> tuple[int, ...]:
+    """MinHash of the set of word ``shingle``-grams: P(equal component) = Jaccard of the shingle sets."""
+    if len(token_hashes) == 0:
+        return (0xFFFFFFFF,) * NUM_HASHES
+    grams = token_hashes[: max(1, len(token_hashes) - shingle + 1)].copy()
+    for offset in range(1, min(shingle, len(token_hashes))):
+        grams = _combine(grams, token_hashes[offset : offset + len(grams)])
+    values = np.unique(grams)
+    with np.errstate(over="ignore"):
+        mixed = (_HASH_A * values.reshape(1, -1) + _HASH_B) >> np.uint64(32)
+    return tuple(mixed.min(axis=1).tolist())
+
+
+def minhash_similarity(first: Sequence[int], second: Sequence[int]) -> float:
+    """Estimated Jaccard similarity of the shingle sets behind two signatures."""
+    return sum(1 for a, b in zip(first, second, strict=True) if a == b) / NUM_HASHES
+
+
+def _top(weights: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the ``count`` largest weights, largest first (ties by position, so runs repeat)."""
+    return np.argsort(-weights, kind="stable")[:count]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where one article goes: an existing story (``story``), or a new one when ``story`` is None.
+
+    ``copy_of`` is the index key of the stored article it near-duplicates, if any; ``score`` the cosine
+    (or shingle similarity, for copies) that decided it.
+    """
+
+    story: int | None
+    copy_of: str | None = None
+    score: float = 0.0
+
+
+@dataclass
+class _Entry:
+    key: str
+    story: int
+    published: float | None
+    terms: array
+    weights: array
+    minhash: tuple[int, ...]
+    copy: bool = False
+
+
+class StoryIndex:
+    """Incremental story grouping over everything seen so far (in memory).
+
+    Usage per batch: :meth:`observe` the raw terms of every article of the batch (document frequencies),
+    then for each article :meth:`fingerprint` it, :meth:`decide` its story, and :meth:`add` it with the
+    story id the caller chose (a new id when the decision says so). Parameters are explicit and the only
+    state is what was added, so replaying the same adds rebuilds the same index.
+
+    ``threshold``: cosine needed to join a story. ``copy_threshold``: estimated Jaccard of 4-shingle sets
+    for a near-duplicate. ``window_days``: articles further apart in time are never compared (undated
+    articles are compared with everything). ``vector_terms``: terms kept per article vector;
+    ``key_terms``: terms per article in the inverted index; ``candidates``: most promising candidate
+    articles scored exactly per new article.
+    """
+
+    MAX_MEMBERS = 30
+
+    def __init__(
+        self,
+        *,
+        threshold: float = 0.12,
+        copy_threshold: float = 0.6,
+        window_days: float = 7.0,
+        stored_terms: int = 150,
+        vector_terms: int = 60,
+        key_terms: int = 12,
+        candidates: int = 40,
+        linkage: str = "average",
+        title_weight: int = 4,
+        lead_weight: int = 2,
+    ) -> None:
+        self.threshold = threshold
+        self.copy_threshold = copy_threshold
+        self.window_days = window_days
+        self.stored_terms = stored_terms
+        self.vector_terms = vector_terms
+        self.key_terms = key_terms
+        self.candidates = candidates
+        self.linkage = linkage
+        self.title_weight = title_weight
+        self.lead_weight = lead_weight
+        self.df: Counter[int] = Counter()
+        self.documents = 0
+        self._entries: list[_Entry] = []
+        self._position: dict[str, int] = {}
+        self._postings: dict[tuple[int, int], list[int]] = defaultdict(list)
+        self._bands: dict[tuple[int, int], list[int]] = defaultdict(list)
+        self._members: dict[int, list[int]] = defaultdict(list)
+        self._seen_buckets: set[int] = set()
+        self._vector_cache: tuple[Fingerprint, tuple[array, array]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._position
+
+    # -- document frequencies -------------------------------------------------------------------------
+    def observe(self, batch: Iterable[RawTerms]) -> None:
+        """Count document frequencies of a whole batch before any of it is vectorized."""
+        for raw in batch:
+            self.documents += 1
+            self.df.update(raw.terms.tolist())
+
+    def load_df(self, documents: int, df: dict[int, int]) -> None:
+        """Replace document frequencies by persisted ones (a store reopening)."""
+        self.documents = documents
+        self.df = Counter(df)
+
+    def _weights(self, terms: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Sublinear tf × smoothed idf for parallel arrays of terms and counts."""
+        df = self.df
+        freq = np.fromiter((df.get(t, 0) for t in terms.tolist()), dtype=np.float64, count=len(terms))
+        idf = np.log((self.documents + 1) / (freq + 1)) + 1.0
+        return (1.0 + np.log(np.maximum(counts, 1))) * idf
+
+    def idf(self, term: int) -> float:
+        return math.log((self.documents + 1) / (self.df.get(term, 0) + 1)) + 1.0
+
+    # -- vectors ----------------------------------------------------------------------------------------
+    def fingerprint(self, raw: RawTerms) -> Fingerprint:
+        """Prune raw terms to the ``stored_terms`` most distinctive ones (by tf-idf now) for storage."""
+        weights = self._weights(raw.terms, raw.counts)
+        order = _top(weights, self.stored_terms)
+        terms, counts = raw.terms[order].tolist(), raw.counts[order].tolist()
+        return Fingerprint(terms=tuple(terms), counts=tuple(counts), minhash=raw.minhash)
+
+    def vector(self, fingerprint: Fingerprint) -> tuple[array, array]:
+        """Unit tf-idf vector over the ``vector_terms`` heaviest terms, heaviest first."""
+        cached = self._vector_cache
+        if cached is not None and cached[0] is fingerprint:
+            return cached[1]
+        terms = np.asarray(fingerprint.terms, dtype=np.uint64)
+        weights = self._weights(terms, np.asarray(fingerprint.counts, dtype=np.int64))
+        order = _top(weights, self.vector_terms)
+        kept = weights[order]
+        norm = float(np.sqrt((kept * kept).sum())) or 1.0
+        vector = array("I", terms[order].tolist()), array("f", (kept / norm).tolist())
+        self._vector_cache = (fingerprint, vector)
+        return vector
+
+    # -- assignment -------------------------------------------------------------------------------------
+    def _buckets(self, published: float | None) -> list[int]:
+        if published is None:
+            return [-1]
+        bucket = self._bucket(published)
+        return [bucket - 1, bucket, bucket + 1, -1]
+
+    def _bucket(self, published: float | None) -> int:
+        if published is None:
+            return -1
+        return int(published // (self.window_days * SECONDS_PER_DAY))
+
+    def _in_window(self, published: float | None, other: float | None) -> bool:
+        if published is None or other is None:
+            return True
+        return abs(published - other) <= self.window_days * SECONDS_PER_DAY
+
+    def decide(self, fingerprint: Fingerprint, published: float | None = None) -> Decision:
+        """The story this article should join (or a new one), and the article it copies, if any."""
+        terms, weights = self.vector(fingerprint)
+        query = dict(zip(terms, weights, strict=True))
+        votes: Counter[int] = Counter()
+        for term in terms[: self.key_terms]:
+            for bucket in self._term_buckets(published):
+                for position in self._postings.get((term, bucket), ()):
+                    votes[position] += 1
+        copy_candidates: set[int] = set()
+        for band in range(LSH_BANDS):
+            copy_candidates.update(self._bands.get(self._band_key(fingerprint.minhash, band), ()))
+        candidates = {position for position, _ in votes.most_common(self.candidates)} | copy_candidates
+
+        best_copy: tuple[float, int] | None = None
+        stories: set[int] = set()
+        for position in candidates:
+            entry = self._entries[position]
+            if not self._in_window(published, entry.published):
+                continue
+            stories.add(entry.story)
+            shingles = minhash_similarity(fingerprint.minhash, entry.minhash)
+            if shingles >= self.copy_threshold and (best_copy is None or shingles > best_copy[0]):
+                best_copy = (shingles, position)
+        if best_copy is not None:
+            entry = self._entries[best_copy[1]]
+            return Decision(story=entry.story, copy_of=entry.key, score=best_copy[0])
+        best: tuple[float, int] | None = None
+        for story in stories:
+            score = self._story_score(query, story, published)
+            if score >= self.threshold and (best is None or (score, -story) > (best[0], -best[1])):
+                best = (score, story)
+        if best is not None:
+            return Decision(story=best[1], score=best[0])
+        return Decision(story=None)
+
+    def _story_score(self, query: dict[int, float], story: int, published: float | None) -> float:
+        """Similarity of an article to a story: linkage over the story's recent members in the window."""
+        sims = []
+        for position in self._members[story][-self.MAX_MEMBERS :]:
+            entry = self._entries[position]
+            if entry.copy or not self._in_window(published, entry.published):
+                continue
+            sims.append(sum(query.get(t, 0.0) * w for t, w in zip(entry.terms, entry.weights, strict=True)))
+        if not sims:
+            return 0.0
+        if self.linkage == "single":
+            return max(sims)
+        if self.linkage == "complete":
+            return min(sims)
+        if self.linkage == "mixed":
+            return 0.5 * max(sims) + 0.5 * sum(sims) / len(sims)
+        return sum(sims) / len(sims)
+
+    def _term_buckets(self, published: float | None) -> list[int]:
+        if published is None:
+            return self._undated_buckets
+        return self._buckets(published)
+
+    @property
+    def _undated_buckets(self) -> list[int]:
+        return sorted(self._seen_buckets)
+
+    def add(
+        self,
+        key: str,
+        fingerprint: Fingerprint,
+        story: int,
+        published: float | None = None,
+        copy: bool = False,
+    ) -> None:
+        """Index an article under ``story`` (after :meth:`decide`, or when replaying a stored store)."""
+        if key in self._position:
+            return
+        terms, weights = self.vector(fingerprint)
+        position = len(self._entries)
+        self._entries.append(_Entry(key, story, published, terms, weights, fingerprint.minhash, copy))
+        self._position[key] = position
+        self._members[story].append(position)
+        bucket = self._bucket(published)
+        self._seen_buckets.add(bucket)
+        for term in terms[: self.key_terms]:
+            self._postings[(term, bucket)].append(position)
+        for band in range(LSH_BANDS):
+            self._bands[self._band_key(fingerprint.minhash, band)].append(position)
+
+    @staticmethod
+    def _band_key(minhash: Sequence[int], band: int) -> tuple[int, int]:
+        start = band * _ROWS_PER_BAND
+        return band, hash(tuple(minhash[start : start + _ROWS_PER_BAND]))

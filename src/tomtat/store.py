@@ -1,0 +1,643 @@
+"""The article store: articles grouped into stories, kept in SQLite, each story with a current summary.
+
+>>> from tomtat import Store
+>>> with Store("tomtat.db") as store:
+...     report = store.ingest([{"id": "a1", "text": "...", "published": "2023-09-13"}])
+...     for story in store.stories(since="2023-09-01"):
+...         print(story.id, story.size, story.summary.text)
+
+Why SQLite: one file, no server, transactions. The database runs in WAL mode and every ingest batch is
+one ``BEGIN IMMEDIATE`` transaction, so a process killed mid-ingest loses only its uncommitted batch and
+leaves a database that opens cleanly; a second process that wants to write waits for the lock (up to
+``timeout`` seconds) and then fails with :class:`StoreBusyError` instead of corrupting anything. Before
+assigning a batch the store replays whatever other processes committed since it last looked, so two
+writers still group consistently.
+
+Grouping is done by :class:`tomtat.clustering.StoryIndex`, kept in memory and rebuilt from the stored
+fingerprints when a store reopens (lazily: only ``ingest`` needs it). Summaries are computed by
+:func:`tomtat.summarize` when a story is listed and cached in the database with a *dirty* flag, so only
+stories that changed since are summarized again. Near-duplicate copies are left out of the summary input.
+
+Thread safety: one :class:`threading.RLock` guards the one connection, so worker threads of an HTTP
+service can share a :class:`Store`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tomtat.errors import InputError, TomtatError
+from tomtat.feeds import FeedError, IncomingArticle, parse_published, parse_record
+from tomtat.types import Summary, SummarySentence
+
+if TYPE_CHECKING:
+    from tomtat.clustering import StoryIndex
+
+DEFAULT_DB = "tomtat.db"
+DEFAULT_BATCH = 500
+DEFAULT_WORDS = 200
+MAX_SUMMARY_ARTICLES = 40
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stories (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL DEFAULT '',
+    size INTEGER NOT NULL DEFAULT 0,
+    first REAL,
+    last REAL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    dirty INTEGER NOT NULL DEFAULT 1,
+    summary TEXT,
+    summary_words INTEGER
+);
+CREATE INDEX IF NOT EXISTS stories_activity ON stories (COALESCE(last, updated));
+CREATE TABLE IF NOT EXISTS articles (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    story INTEGER NOT NULL REFERENCES stories (id),
+    title TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    published REAL,
+    ingested REAL NOT NULL,
+    copy_of TEXT,
+    fingerprint BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_story ON articles (story);
+CREATE TABLE IF NOT EXISTS terms (term INTEGER PRIMARY KEY, df INTEGER NOT NULL);
+"""
+
+
+class StoreBusyError(TomtatError):
+    """Another process kept the database locked for longer than the store's ``timeout``."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where one ingested article went. ``existing``: the id was already stored (nothing changed)."""
+
+    article_id: str
+    story_id: str
+    new_story: bool = False
+    copy_of: str | None = None
+    existing: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "article": self.article_id,
+            "story": self.story_id,
+            "new_story": self.new_story,
+            "copy_of": self.copy_of,
+            "existing": self.existing,
+        }
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an :meth:`Store.ingest` call did: counts, one :class:`Assignment` per article, skipped lines."""
+
+    added: int = 0
+    existing: int = 0
+    new_stories: int = 0
+    copies: int = 0
+    assignments: tuple[Assignment, ...] = ()
+    errors: tuple[FeedError, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "existing": self.existing,
+            "new_stories": self.new_stories,
+            "copies": self.copies,
+            "assignments": [a.to_dict() for a in self.assignments],
+            "errors": [e.to_dict() for e in self.errors],
+        }
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as stored, with the story it belongs to and the article it copies (if any)."""
+
+    id: str
+    story_id: str
+    text: str
+    title: str = ""
+    source: str = ""
+    published: datetime | None = None
+    copy_of: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "story": self.story_id,
+            "title": self.title,
+            "text": self.text,
+            "source": self.source,
+            "published": _iso(self.published),
+            "copy_of": self.copy_of,
+        }
+
+
+@dataclass(frozen=True)
+class StoryRecord:
+    """A story: its articles (in publication order), time span, title and current summary.
+
+    ``first``/``last`` are the earliest and latest ``published`` of its articles (None when undated).
+    ``summary`` cites article ids in each sentence's ``doc``; copies are not summarized twice.
+    """
+
+    id: str
+    article_ids: tuple[str, ...]
+    title: str
+    summary: Summary
+    first: datetime | None = None
+    last: datetime | None = None
+    copy_ids: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return len(self.article_ids)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "story": self.id,
+            "articles": list(self.article_ids),
+            "size": self.size,
+            "first": _iso(self.first),
+            "last": _iso(self.last),
+            "title": self.title,
+            "summary": self.summary.text,
+            "sentences": [s.to_dict() for s in self.summary.sentences],
+            "copies": list(self.copy_ids),
+        }
+
+
+def story_key(story: int) -> str:
+    """Public story id for a database row id."""
+    return f"s{story}"
+
+
+def _story_row(story_id: str) -> int | None:
+    if not story_id.startswith("s") or not story_id[1:].isdigit():
+        return None
+    return int(story_id[1:])
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _from_epoch(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+def _since_epoch(since: datetime | date | str | None) -> float | None:
+    if since is None:
+        return None
+    parsed = parse_published(since)
+    return parsed.timestamp() if parsed is not None else None
+
+
+class Store:
+    """Articles grouped into stories, persisted in SQLite (``path``) or kept in memory (``":memory:"``).
+
+    ``timeout``: seconds to wait for another process's write lock before :class:`StoreBusyError`.
+    ``index_options``: parameters of :class:`tomtat.clustering.StoryIndex` (threshold, window_days, ...).
+    """
+
+    def __init__(
+        self,
+        path: str | Path = DEFAULT_DB,
+        *,
+        timeout: float = 30.0,
+        index_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.path = str(path)
+        self.timeout = timeout
+        self._index_options = dict(index_options or {})
+        self._lock = threading.RLock()
+        self._index: StoryIndex | None = None
+        self._seen_seq = 0
+        self._closed = False
+        try:
+            self._db = sqlite3.connect(
+                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as error:
+            raise InputError(f"{self.path}: cannot open database ({error})") from None
+        try:
+            self._setup()
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            if _is_busy(error):
+                raise StoreBusyError(f"{self.path}: database is locked by another process") from None
+            raise InputError(f"{self.path}: not a tomtat database ({error})") from None
+
+    @classmethod
+    def memory(cls, **options: Any) -> Store:
+        """A store that lives in memory only (used by ``tomtat digest``)."""
+        return cls(":memory:", **options)
+
+    def _setup(self) -> None:
+        db = self._db
+        if self.path != ":memory:":
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        with self._transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,)
+            )
+        version = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"schema version {version}, expected {SCHEMA_VERSION}")
+
+    # -- plumbing -------------------------------------------------------------------------------------
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._db.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise TomtatError("the store is closed")
+
+    class _Tx:
+        def __init__(self, store: Store) -> None:
+            self.store = store
+
+        def __enter__(self) -> sqlite3.Connection:
+            try:
+                self.store._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                if _is_busy(error):
+                    raise StoreBusyError(
+                        f"{self.store.path}: another process has been writing for over "
+                        f"{self.store.timeout:g} s; try again later"
+                    ) from None
+                raise
+            return self.store._db
+
+        def __exit__(self, kind: type | None, *exc: object) -> None:
+            if kind is None:
+                self.store._db.execute("COMMIT")
+            elif self.store._db.in_transaction:
+                self.store._db.execute("ROLLBACK")
+
+    def _transaction(self) -> Store._Tx:
+        return Store._Tx(self)
+
+    # -- ingest ---------------------------------------------------------------------------------------
+    def ingest(
+        self,
+        items: Iterable[IncomingArticle | Mapping[str, Any] | FeedError],
+        *,
+        batch_size: int = DEFAULT_BATCH,
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        """Add articles and assign each to an existing or a new story; one transaction per batch.
+
+        ``items`` may mix :class:`IncomingArticle`, plain dicts (validated like a feed line; bad ones are
+        reported, not raised) and :class:`FeedError` from :func:`tomtat.feeds.read_feed` (passed through
+        to the report). An id already stored is left as it is (idempotent re-ingest). ``progress`` is
+        called with the number of input items handled after each batch.
+        """
+        if batch_size <= 0:
+            raise InputError(f"batch_size must be positive, got {batch_size}")
+        assignments: list[Assignment] = []
+        errors: list[FeedError] = []
+        batch: list[IncomingArticle] = []
+        handled = 0
+        for position, item in enumerate(items, start=1):
+            handled += 1
+            if isinstance(item, FeedError):
+                errors.append(item)
+            elif isinstance(item, IncomingArticle):
+                batch.append(item)
+            else:
+                try:
+                    batch.append(parse_record(item))
+                except InputError as error:
+                    errors.append(FeedError(position, str(error), "item"))
+            if len(batch) >= batch_size:
+                assignments.extend(self._ingest_batch(batch))
+                batch = []
+                if progress is not None:
+                    progress(handled)
+                handled = 0
+        if batch:
+            assignments.extend(self._ingest_batch(batch))
+        if progress is not None and handled:
+            progress(handled)
+        new = [a for a in assignments if not a.existing]
+        return IngestReport(
+            added=len(new),
+            existing=len(assignments) - len(new),
+            new_stories=sum(a.new_story for a in new),
+            copies=sum(a.copy_of is not None for a in new),
+            assignments=tuple(assignments),
+            errors=tuple(errors),
+        )
+
+    def _ingest_batch(self, batch: list[IncomingArticle]) -> list[Assignment]:
+        from collections import Counter
+
+        from tomtat.clustering import extract_terms, lead_and_body
+
+        raws = {}
+        for article in batch:
+            if article.id not in raws:
+                lead, body = lead_and_body(article.text)
+                raws[article.id] = extract_terms(article.title, lead, body)
+        with self._lock:
+            self._check_open()
+            with self._transaction() as db:
+                index = self._sync_index()
+                known = self._existing_stories([a.id for a in batch])
+                fresh: list[IncomingArticle] = []
+                for article in batch:
+                    if article.id not in known:
+                        known[article.id] = -1
+                        fresh.append(article)
+                index.observe(raws[a.id] for a in fresh)
+                df_delta: Counter[int] = Counter()
+                for article in fresh:
+                    df_delta.update(raws[article.id].terms.tolist())
+                db.executemany(
+                    "INSERT INTO terms (term, df) VALUES (?, ?) "
+                    "ON CONFLICT (term) DO UPDATE SET df = df + excluded.df",
+                    df_delta.items(),
+                )
+                now = time.time()
+                results: dict[str, Assignment] = {}
+                for article in fresh:
+                    results[article.id] = self._assign(db, index, article, raws[article.id], now)
+                    known[article.id] = _story_row(results[article.id].story_id) or -1
+                self._seen_seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
+        return [
+            results.get(a.id) or Assignment(a.id, story_key(known[a.id]), existing=True) for a in batch
+        ]
+
+    def _assign(
+        self, db: sqlite3.Connection, index: StoryIndex, article: IncomingArticle, raw: Any, now: float
+    ) -> Assignment:
+        fingerprint = index.fingerprint(raw)
+        published = article.published.timestamp() if article.published is not None else None
+        decision = index.decide(fingerprint, published)
+        story = decision.story
+        if story is None:
+            story = db.execute(
+                "INSERT INTO stories (title, size, first, last, created, updated, dirty) "
+                "VALUES (?, 1, ?, ?, ?, ?, 1)",
+                (article.title, published, published, now, now),
+            ).lastrowid
+        else:
+            db.execute(
+                "UPDATE stories SET size = size + 1, updated = ?, dirty = 1, "
+                "first = CASE WHEN ? IS NULL THEN first ELSE MIN(COALESCE(first, ?), ?) END, "
+                "last = CASE WHEN ? IS NULL THEN last ELSE MAX(COALESCE(last, ?), ?) END, "
+                "title = CASE WHEN title = '' THEN ? ELSE title END WHERE id = ?",
+                (now, published, published, published, published, published, published, article.title, story),
+            )
+        db.execute(
+            "INSERT INTO articles (id, story, title, text, source, published, ingested, copy_of, "
+            "fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                article.id,
+                story,
+                article.title,
+                article.text,
+                article.source,
+                published,
+                now,
+                decision.copy_of,
+                fingerprint.to_bytes(),
+            ),
+        )
+        index.add(article.id, fingerprint, story, published, copy=decision.copy_of is not None)
+        return Assignment(article.id, story_key(story), decision.story is None, decision.copy_of)
+
+    def _existing_stories(self, ids: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for article_id, story in self._db.execute(
+                f"SELECT id, story FROM articles WHERE id IN ({marks})", chunk
+            ):
+                found[article_id] = story
+        return found
+
+    def _sync_index(self) -> StoryIndex:
+        """The grouping index, brought up to date with every article committed by any process."""
+        from tomtat.clustering import Fingerprint, StoryIndex
+
+        db = self._db
+        latest = db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
+        if self._index is not None and latest == self._seen_seq:
+            return self._index
+        if self._index is None:
+            self._index = StoryIndex(**self._index_options)
+            self._seen_seq = 0
+        index = self._index
+        index.load_df(
+            db.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
+            dict(db.execute("SELECT term, df FROM terms")),
+        )
+        rows = db.execute(
+            "SELECT seq, id, story, published, copy_of, fingerprint FROM articles WHERE seq > ? ORDER BY seq",
+            (self._seen_seq,),
+        )
+        for _, article_id, story, published, copy_of, blob in rows:
+            index.add(article_id, Fingerprint.from_bytes(blob), story, published, copy=copy_of is not None)
+        self._seen_seq = latest
+        return index
+
+    # -- reading --------------------------------------------------------------------------------------
+    def count_articles(self) -> int:
+        with self._lock:
+            self._check_open()
+            return self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def count_stories(self) -> int:
+        with self._lock:
+            self._check_open()
+            return self._db.execute("SELECT COUNT(*) FROM stories WHERE size > 0").fetchone()[0]
+
+    def article(self, article_id: str) -> StoredArticle | None:
+        """One stored article by id, or None."""
+        with self._lock:
+            self._check_open()
+            row = self._db.execute(
+                "SELECT id, story, text, title, source, published, copy_of FROM articles WHERE id = ?",
+                (article_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        return StoredArticle(
+            id=row[0],
+            story_id=story_key(row[1]),
+            text=row[2],
+            title=row[3],
+            source=row[4],
+            published=_from_epoch(row[5]),
+            copy_of=row[6],
+        )
+
+    def stories(
+        self, since: datetime | date | str | None = None, *, words: int = DEFAULT_WORDS
+    ) -> list[StoryRecord]:
+        """Stories active at or after ``since`` (latest article published then, or ingested then when
+        undated), most recently active first, each with a summary of at most ``words`` syllables.
+
+        Only stories changed since their last summary (or summarized at another length) are summarized
+        again; the rest come from the database.
+        """
+        threshold = _since_epoch(since)
+        with self._lock:
+            self._check_open()
+            if threshold is None:
+                rows = self._db.execute(
+                    "SELECT id FROM stories WHERE size > 0 ORDER BY COALESCE(last, updated) DESC, id DESC"
+                ).fetchall()
+            else:
+                rows = self._db.execute(
+                    "SELECT id FROM stories WHERE size > 0 AND COALESCE(last, updated) >= ? "
+                    "ORDER BY COALESCE(last, updated) DESC, id DESC",
+                    (threshold,),
+                ).fetchall()
+            return [record for (story,) in rows if (record := self._story(story, words)) is not None]
+
+    def story(self, story_id: str, *, words: int = DEFAULT_WORDS) -> StoryRecord | None:
+        """One story by its id (``"s12"``), or None when there is no such story."""
+        row = _story_row(story_id)
+        if row is None:
+            return None
+        with self._lock:
+            self._check_open()
+            return self._story(row, words)
+
+    def _story(self, story: int, words: int) -> StoryRecord | None:
+        db = self._db
+        head = db.execute(
+            "SELECT title, first, last, dirty, summary, summary_words FROM stories WHERE id = ? AND size > 0",
+            (story,),
+        ).fetchone()
+        if head is None:
+            return None
+        title, first, last, dirty, cached, cached_words = head
+        members = db.execute(
+            "SELECT id, copy_of FROM articles WHERE story = ? ORDER BY COALESCE(published, ingested), seq",
+            (story,),
+        ).fetchall()
+        if dirty or cached is None or cached_words != words:
+            summary = self._summarize(story, words)
+            self._save_summary(story, summary, words)
+        else:
+            summary = _summary_from_json(cached, words)
+        return StoryRecord(
+            id=story_key(story),
+            article_ids=tuple(article_id for article_id, _ in members),
+            title=title,
+            summary=summary,
+            first=_from_epoch(first),
+            last=_from_epoch(last),
+            copy_ids=tuple(article_id for article_id, copy_of in members if copy_of is not None),
+        )
+
+    def _summarize(self, story: int, words: int) -> Summary:
+        from tomtat.summarizer import summarize
+        from tomtat.types import Article
+
+        rows = self._db.execute(
+            "SELECT id, title, text FROM articles WHERE story = ? AND copy_of IS NULL "
+            "ORDER BY COALESCE(published, ingested) DESC, seq DESC LIMIT ?",
+            (story, MAX_SUMMARY_ARTICLES),
+        ).fetchall()
+        if not rows:  # only copies left (cannot happen through ingest, but be safe)
+            rows = self._db.execute(
+                "SELECT id, title, text FROM articles WHERE story = ? ORDER BY seq LIMIT 1", (story,)
+            ).fetchall()
+        articles = [Article(text=text, title=title, source=key) for key, title, text in reversed(rows)]
+        return summarize(articles, words=words)
+
+    def _save_summary(self, story: int, summary: Summary, words: int) -> None:
+        """Cache a summary; skipped (not an error) when another process holds the write lock."""
+        payload = json.dumps([s.to_dict() for s in summary.sentences], ensure_ascii=False)
+        try:
+            outer = self._db.in_transaction
+            if not outer:
+                self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(
+                "UPDATE stories SET summary = ?, summary_words = ?, dirty = 0 WHERE id = ?",
+                (payload, words, story),
+            )
+            if not outer:
+                self._db.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            if not _is_busy(error) and "readonly" not in str(error):
+                raise
+
+
+def _summary_from_json(payload: str, words: int) -> Summary:
+    sentences = tuple(SummarySentence(**item) for item in json.loads(payload))
+    sources = tuple(dict.fromkeys(s.doc for s in sentences))
+    return Summary(sentences=sentences, words=words, sources=sources)
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    message = str(error).lower()
+    return "locked" in message or "busy" in message
+
+
+@dataclass(frozen=True)
+class DigestResult:
+    """The output of :func:`digest`: stories with summaries and the inputs that were skipped."""
+
+    stories: tuple[StoryRecord, ...]
+    report: IngestReport = field(default_factory=IngestReport)
+
+
+def digest(
+    items: Iterable[IncomingArticle | Mapping[str, Any] | FeedError],
+    *,
+    words: int = DEFAULT_WORDS,
+    batch_size: int = DEFAULT_BATCH,
+    progress: Callable[[int], None] | None = None,
+    index_options: Mapping[str, Any] | None = None,
+) -> DigestResult:
+    """Ingest, group and summarize in one go with an in-memory store (``tomtat digest``).
+
+    Stories come back in order of their first article's arrival, so the output follows the input.
+    """
+    with Store.memory(index_options=index_options) as store:
+        report = store.ingest(items, batch_size=batch_size, progress=progress)
+        records = store.stories(words=words)
+    order = {a.article_id: i for i, a in enumerate(report.assignments)}
+    ranked = sorted(records, key=lambda r: min(order.get(a, 0) for a in r.article_ids))
+    return DigestResult(stories=tuple(ranked), report=report)
