@@ -50,7 +50,7 @@ def parse_cluster(record: Any, line: int = 0) -> Cluster:
         fields = {key: document.get(key) or "" for key in ("raw_text", "title", "anchor_text")}
         for key, value in fields.items():
             if not isinstance(value, str):
-                raise InputError(f'single_documents[{position}].{key} must be a string')
+                raise InputError(f"single_documents[{position}].{key} must be a string")
         if not fields["raw_text"].strip() and not fields["anchor_text"].strip():
             raise InputError(f"single_documents[{position}] has no text")
         articles.append(

@@ -21,7 +21,7 @@ class RougeScores:
 
     rouge1: float
     rouge2: float
-    rougeL: float  # noqa: N815 — the metric's conventional name
+    rougeL: float
 
 
 def f1(overlap: float, candidate_total: float, reference_total: float) -> float:

@@ -16,23 +16,22 @@ but is marked :attr:`SentenceKind.NOISE`.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from tomtat.text import count_syllables, normalize
 from tomtat.types import Article, Sentence, SentenceKind, Story
 
 ABBREVIATIONS = frozenset(
-    {
-        "tp", "ts", "ths", "pgs", "gs", "bs", "ks", "ls", "nxb", "nsnd", "nsưt", "th", "st", "tt", "q",
-        "p", "tx", "h", "mr", "mrs", "ms", "dr", "prof", "st", "co", "inc", "ltd", "jr", "sr", "vs", "etc",
-        "no", "tr", "ths", "cn", "bsck", "pgs.ts", "gs.ts", "ubnd", "hđnd", "cty",
-    }
+    "tp ts ths pgs gs bs ks ls nxb nsnd nsưt th st tt q p tx h mr mrs ms dr prof co inc ltd jr sr vs etc "
+    "no tr cn bsck pgs.ts gs.ts ubnd hđnd cty".split()
 )
 _OPENERS = {"“": "”", "‘": "’", "«": "»"}
 _END_CHARS = ".!?…"
 _CLOSERS = "”’\"')]»"
 # A sentence may start with a letter, a digit, an opening quote, bracket or dash.
-_STARTS_SENTENCE = re.compile(r"[\w“‘\"'(\[«–—-]")
+_LAST_WORD = re.compile(r"([\w.]+)$")
+_NEXT_SENTENCE = re.compile(r"\s+([\w“‘\"'(\[«–—-])")
 _BOUNDARY = re.compile(r"(?:[.!?]+|…|\.\.\.)[" + re.escape(_CLOSERS) + r"]*(?=\s)")
 
 _CAPTION = re.compile(
@@ -40,10 +39,12 @@ _CAPTION = re.compile(
     re.IGNORECASE,
 )
 _TRAILING_CAPTION = re.compile(
-    r"\(\s*(ảnh|ảnh minh họa|ảnh minh hoạ|nguồn|video|clip|đồ họa|đồ hoạ|photo)\s*:[^()]*\)\s*$", re.IGNORECASE
+    r"\(\s*(ảnh|ảnh minh họa|ảnh minh hoạ|nguồn|video|clip|đồ họa|đồ hoạ|photo)\s*:[^()]*\)\s*$",
+    re.IGNORECASE,
 )
 _INLINE_CAPTION = re.compile(
-    r"\s*\(\s*(ảnh|ảnh minh họa|ảnh minh hoạ|nguồn ảnh|video|clip|đồ họa|đồ hoạ|photo)\s*:[^()]*\)", re.IGNORECASE
+    r"\s*\(\s*(ảnh|ảnh minh họa|ảnh minh hoạ|nguồn ảnh|video|clip|đồ họa|đồ hoạ|photo)\s*:[^()]*\)",
+    re.IGNORECASE,
 )
 _BYLINE = re.compile(
     r"^\(?\s*(tác giả|theo|nguồn|bài và ảnh|bài, ảnh|ảnh|thực hiện|biên dịch|lược dịch|tổng hợp|pv|ctv)\b"
@@ -52,8 +53,10 @@ _BYLINE = re.compile(
 )
 _PAREN_BYLINE = re.compile(r"^[^.!?()]{0,60}\(\s*(theo|nguồn)\b[^()]*\)\s*$", re.IGNORECASE)
 _COUNTER = re.compile(r"^[\d\s/.,:;|+\-–—%#*•·]*$")
-_DATELINE = re.compile(r"^(?:\([^()]{2,30}\)|[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢÍÌỈĨỊÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴÉÈẺẼẸÓÒỎÕỌ.\s]{2,30})\s*[-–—]\s+")
-_FINAL_PUNCTUATION = tuple(".!?…:;\"”’)»")
+_DATELINE = re.compile(
+    r"^(?:\([^()]{2,30}\)|[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢÍÌỈĨỊÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴÉÈẺẼẸÓÒỎÕỌ.\s]{2,30})\s*[-–—]\s+"
+)
+_FINAL_PUNCTUATION = tuple('.!?…:;"”’)»')
 HEADING_MAX_SYLLABLES = 25
 
 
@@ -67,19 +70,24 @@ def split_line(line: str) -> list[str]:
     line = line.strip()
     if not line:
         return []
-    protected = _quoted_spans(line)
+    protected = _merge_spans(_quoted_spans(line))
+    starts = [lo for lo, _ in protected]
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(line):
         end = match.end()
-        if any(lo < match.start() < hi for lo, hi in protected):
+        if _inside(protected, starts, match.start()):
             continue
-        rest = line[end:].lstrip()
-        if not rest or not _STARTS_SENTENCE.match(rest):
+        following = _NEXT_SENTENCE.match(line, end)
+        if following is None:
             continue
-        if match.group().startswith(".") and len(match.group()) == 1 and _is_abbreviation(line, match.start()):
+        if (
+            match.group().startswith(".")
+            and len(match.group()) == 1
+            and _is_abbreviation(line, match.start())
+        ):
             continue
-        if match.group() in ("…", "...") and rest[0].islower():
+        if match.group() in ("…", "...") and following.group(1).islower():
             continue
         piece = line[start:end].strip()
         if piece:
@@ -92,13 +100,29 @@ def split_line(line: str) -> list[str]:
 
 
 def _is_abbreviation(line: str, dot: int) -> bool:
-    word = re.search(r"([\w.]+)$", line[:dot])
+    word = _LAST_WORD.search(line, max(0, dot - 40), dot)
     if not word:
         return False
     token = word.group(1)
     if len(token) == 1 and token.isupper():
         return True  # an initial, as in "ông B."
     return token.lower() in ABBREVIATIONS and (token[0].isupper() or len(token) <= 3)
+
+
+def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _inside(spans: list[tuple[int, int]], starts: list[int], position: int) -> bool:
+    """Whether ``position`` lies strictly inside one of the sorted, disjoint ``spans`` (binary search)."""
+    i = bisect.bisect_left(starts, position) - 1
+    return i >= 0 and spans[i][0] < position < spans[i][1]
 
 
 def _quoted_spans(line: str) -> list[tuple[int, int]]:
@@ -110,7 +134,7 @@ def _quoted_spans(line: str) -> list[tuple[int, int]]:
         if char in _OPENERS:
             stack.append((_OPENERS[char], i))
         elif stack and char == stack[-1][0]:
-            closer, begin = stack.pop()
+            _closer, begin = stack.pop()
             if not stack:
                 spans.append((begin, i))
         elif char == "”" and straight_open is not None:
@@ -141,17 +165,21 @@ def noise_reason(sentence: str, line: str) -> str | None:
         return "caption"
     if _BYLINE.match(stripped) or _PAREN_BYLINE.match(stripped):
         return "byline"
-    if sentence == line.strip() and not stripped.endswith(_FINAL_PUNCTUATION):
-        if count_syllables(stripped) <= HEADING_MAX_SYLLABLES:
-            return "heading"
+    is_whole_line = sentence == line.strip()
+    if (
+        is_whole_line
+        and not stripped.endswith(_FINAL_PUNCTUATION)
+        and count_syllables(stripped) <= HEADING_MAX_SYLLABLES
+    ):
+        return "heading"
     return None
 
 
 def strip_dateline(sentence: str) -> str:
     """Drop a leading agency/section tag such as ``QUỐC TẾ -`` or ``(Dân trí) -``."""
     match = _DATELINE.match(sentence)
-    if match and count_syllables(sentence[match.end():]) >= 5:
-        return sentence[match.end():]
+    if match and count_syllables(sentence[match.end() :]) >= 5:
+        return sentence[match.end() :]
     return sentence
 
 
@@ -176,7 +204,11 @@ def segment_article(article: Article, doc: int) -> list[Sentence]:
             continue
         paragraph_content = False
         for piece in pieces:
-            text = clean_sentence(strip_dateline(piece)) if position == 0 or not sentences else clean_sentence(piece)
+            text = (
+                clean_sentence(strip_dateline(piece))
+                if position == 0 or not sentences
+                else clean_sentence(piece)
+            )
             reason = noise_reason(piece, line) if text else "empty"
             if reason is not None:
                 kind = SentenceKind.NOISE

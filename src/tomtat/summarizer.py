@@ -76,6 +76,7 @@ def summarize(
     scores = (scorer or default_scorer()).predict(matrix)
     chosen = selection.select(matrix.candidates, scores, budget)
     sentences = tuple(
-        SummarySentence(text=s.text, doc=docs[s.doc].source, doc_index=s.doc, sentence=s.index) for s in chosen
+        SummarySentence(text=s.text, doc=docs[s.doc].source, doc_index=s.doc, sentence=s.index)
+        for s in chosen
     )
     return Summary(sentences=sentences, words=budget, sources=tuple(a.source for a in docs))

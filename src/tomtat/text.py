@@ -33,9 +33,7 @@ _TONE_FOLD = {
         ("u", {"y": "ỳýỷỹỵ"}),
     )
     for vowel, toned_vowels in rows.items()
-    for first, toned in zip(
-        {"o": "òóỏõọ", "u": "ùúủũụ"}[plain], toned_vowels, strict=True
-    )
+    for first, toned in zip({"o": "òóỏõọ", "u": "ùúủũụ"}[plain], toned_vowels, strict=True)
 }
 _TONE_FOLD_RE = re.compile(r"(?<![qQ])(" + "|".join(_TONE_FOLD) + r")\b")
 

@@ -7,7 +7,7 @@ signature: text → :class:`Article` → :class:`Sentence` → (features, scores
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
@@ -26,7 +26,7 @@ class Article:
     source: str = ""
 
 
-class SentenceKind(str, Enum):
+class SentenceKind(StrEnum):
     """Where a sentence sits in its article; noise is kept (for indices) but never selected."""
 
     LEAD = "lead"

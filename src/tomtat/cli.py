@@ -1,0 +1,433 @@
+"""The ``tomtat`` command line: thin wrappers over the library, with clean errors.
+
+Each command is a pair of functions: ``_add_<command>_parser`` declares its arguments and
+``_cmd_<command>`` runs it and returns the exit code. Every error the user can cause is a
+:class:`~tomtat.errors.TomtatError` and is printed as one line (``tomtat: error: ...``, exit 2);
+a traceback means a bug in tomtat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from tomtat.errors import InputError, TomtatError
+
+EXIT_USAGE = 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
+def _add_words_option(parser: argparse.ArgumentParser) -> None:
+    from tomtat.summarizer import DEFAULT_WORDS
+
+    parser.add_argument(
+        "--words",
+        "-w",
+        type=_positive_int,
+        default=DEFAULT_WORDS,
+        metavar="N",
+        help=f"length budget in syllables; the summary never exceeds it (default {DEFAULT_WORDS})",
+    )
+
+
+def _warn(message: str) -> None:
+    print(f"tomtat: warning: {message}", file=sys.stderr)
+
+
+# --- summarize ---------------------------------------------------------------------------------------
+
+
+def _add_summarize_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "summarize",
+        help="summarize articles about one story",
+        description="Summarize several articles about one story (one article per file; a directory "
+        "means every *.txt file in it).",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="article files or directories")
+    _add_words_option(parser)
+    parser.add_argument("--format", "-f", choices=("text", "markdown", "json"), default="text")
+    parser.set_defaults(handler=_cmd_summarize)
+
+
+def _cmd_summarize(args: argparse.Namespace) -> int:
+    from tomtat.files import read_articles
+    from tomtat.rendering import render
+    from tomtat.summarizer import summarize
+
+    articles = read_articles(args.paths, warn=_warn)
+    summary = summarize(articles, words=args.words)
+    print(render(summary, args.format))
+    return 0
+
+
+# --- batch -------------------------------------------------------------------------------------------
+
+
+def _add_batch_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "batch",
+        help="summarize one story per line of a JSONL file",
+        description='Summarize one story per input line (AbMuSu format: {"single_documents": [{"title", '
+        '"anchor_text", "raw_text"}, ...]}) and write one JSON line per input line, in order. A bad '
+        "line gets an error record, not a crash.",
+    )
+    parser.add_argument("input", metavar="IN.jsonl", help="stories, one per line ('-' for stdin)")
+    parser.add_argument("-o", "--output", metavar="OUT.jsonl", required=True, help="'-' for stdout")
+    _add_words_option(parser)
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_cmd_batch)
+
+
+def _open_output(path: str) -> Iterator:
+    if path == "-":
+        return sys.stdout
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{path}: cannot write ({error.strerror})") from None
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from tomtat.corpus import Cluster, iter_clusters
+    from tomtat.summarizer import summarize
+
+    source = Path(args.input)
+    if args.input != "-" and not source.is_file():
+        raise InputError(f"{source}: no such file")
+    if args.input == "-":
+        source = Path("/dev/stdin")
+        total = None
+    else:
+        with open(source, "rb") as stream:
+            total = sum(1 for line in stream if line.strip())
+    output = _open_output(args.output)
+    failures = 0
+    try:
+        progress = tqdm(total=total, unit="story", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
+        for item in iter_clusters(source):
+            if isinstance(item, Cluster):
+                try:
+                    record = summarize(item.articles, words=args.words).to_dict()
+                except TomtatError as error:
+                    record = {"error": {"line": item.line, "message": str(error)}}
+            else:
+                record = {"error": {"line": item.line, "message": item.message}}
+            if "error" in record:
+                failures += 1
+            output.write(json.dumps(record, ensure_ascii=False) + "\n")
+            progress.update()
+        progress.close()
+    finally:
+        if output is not sys.stdout:
+            output.close()
+    if failures:
+        _warn(f"{failures} line(s) could not be summarized; see the error records in {args.output}")
+    return 0
+
+
+# --- eval --------------------------------------------------------------------------------------------
+
+
+def _add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
+    from tomtat.eval import DEFAULT_SYSTEMS, RESAMPLES
+
+    parser = subparsers.add_parser(
+        "eval",
+        help="ROUGE of tomtat and the baselines on stories with reference summaries",
+        description="Summarize every story of DATA.jsonl (AbMuSu format, with a reference \"summary\") "
+        "with tomtat and the baselines, and print ROUGE-1/2/L F1 with 95% bootstrap intervals and "
+        "timings (metric: docs/metric.md).",
+    )
+    parser.add_argument("data", metavar="DATA.jsonl", help="stories with reference summaries")
+    _add_words_option(parser)
+    parser.add_argument(
+        "--systems",
+        "-s",
+        default=",".join(DEFAULT_SYSTEMS),
+        metavar="LIST",
+        help=f"comma-separated systems to run; the first is the one others are compared with "
+        f"(default {','.join(DEFAULT_SYSTEMS)})",
+    )
+    parser.add_argument("--format", "-f", choices=("text", "markdown", "json"), default="text")
+    parser.add_argument("--per-story", action="store_true", help="with --format json: every story's scores")
+    parser.add_argument(
+        "--resamples", type=_positive_int, default=RESAMPLES, metavar="N", help="bootstrap resamples"
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
+    parser.set_defaults(handler=_cmd_eval)
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from tomtat.corpus import load_clusters
+    from tomtat.eval import RENDERERS, evaluate, parse_systems, render_json
+
+    systems = parse_systems(args.systems)
+    source = Path(args.data)
+    if not source.is_file():
+        raise InputError(f"{source}: no such file")
+    clusters = load_clusters(source)
+
+    def progress(name: str) -> None:
+        if not args.quiet:
+            print(f"tomtat: eval: running {name} on {len(clusters)} stories", file=sys.stderr)
+
+    report = evaluate(
+        clusters, words=args.words, systems=systems, resamples=args.resamples, progress=progress
+    )
+    if args.format == "json":
+        print(render_json(report, per_story=args.per_story))
+    else:
+        print(RENDERERS[args.format](report))
+    return 0
+
+
+# --- serve -------------------------------------------------------------------------------------------
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {value}")
+    return value
+
+
+def _add_serve_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the HTTP service and the web page",
+        description="Serve the JSON API (docs at /docs) and the web page at / until interrupted.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help="story store, the SQLite file tomtat ingest fills (default tomtat.db; ':memory:' keeps none)",
+    )
+    parser.set_defaults(handler=_cmd_serve)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:  # imported here so that `tomtat summarize` does not pay for the web stack
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as error:
+        raise TomtatError(
+            f"the HTTP service needs the 'serve' extra ({error.name} is missing): pip install 'tomtat[serve]'"
+        ) from None
+    from tomtat.service import serve
+
+    serve(host=args.host, port=args.port, db=args.db)
+    return 0
+
+
+# --- ingest, stories, digest -------------------------------------------------------------------------
+
+
+def _add_db_option(parser: argparse.ArgumentParser) -> None:
+    from tomtat.store import DEFAULT_DB
+
+    parser.add_argument(
+        "--db", default=DEFAULT_DB, metavar="PATH", help=f"SQLite database file (default ./{DEFAULT_DB})"
+    )
+
+
+def _add_ingest_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "ingest",
+        help="add articles to the story store and group them into stories",
+        description='Add articles to the store and assign each to a story. Input: a JSONL file, one '
+        'article per line ({"id", "text", "title"?, "source"?, "published"?}), or a directory of *.txt '
+        "files (id = file name). Bad lines are reported with their line numbers and skipped.",
+    )
+    parser.add_argument("input", metavar="ARTICLES.jsonl|DIR")
+    _add_db_option(parser)
+    parser.add_argument("--batch-size", type=_positive_int, default=500, metavar="N",
+                        help="articles per transaction (default 500)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_cmd_ingest)
+
+
+def _feed_progress(args: argparse.Namespace, unit: str) -> tuple[Iterator, Callable[[int], None], Callable]:
+    """The feed of ``args.input`` and a tqdm progress bar on stderr counting its lines/files."""
+    from tqdm import tqdm
+
+    from tomtat.feeds import read_feed
+
+    feed = read_feed(args.input)
+    source = Path(args.input)
+    if source.is_dir():
+        total = sum(1 for p in source.glob("*.txt") if p.is_file())
+    else:
+        with open(source, "rb") as stream:
+            total = sum(1 for line in stream if line.strip())
+    bar = tqdm(total=total, unit=unit, disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
+    return feed, bar.update, bar.close
+
+
+def _report_skipped(errors: tuple) -> None:
+    for error in errors[:50]:
+        _warn(f"skipped {error}")
+    if len(errors) > 50:
+        _warn(f"... and {len(errors) - 50} more skipped input(s)")
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from tomtat.store import Store
+
+    feed, update, close = _feed_progress(args, "article")
+    with Store(args.db) as store:
+        try:
+            report = store.ingest(feed, batch_size=args.batch_size, progress=update)
+        finally:
+            close()
+        stories = store.count_stories()
+    _report_skipped(report.errors)
+    if not report.added and not report.existing:
+        raise InputError(f"{args.input}: no usable article ({len(report.errors)} input(s) skipped)")
+    print(
+        f"{report.added} article(s) added ({report.existing} already stored, {report.copies} copies), "
+        f"{report.new_stories} new story(ies), {stories} in {args.db}; {len(report.errors)} skipped"
+    )
+    return 0
+
+
+def _add_stories_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "stories",
+        help="list the stories in the store with their summaries",
+        description="List stories (id, size, time span, title, summary), most recently active first. "
+        "Summaries are recomputed only for stories that changed.",
+    )
+    _add_db_option(parser)
+    parser.add_argument("--since", metavar="DATE", help="only stories active at or after this ISO date")
+    parser.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    _add_words_option(parser)
+    parser.set_defaults(handler=_cmd_stories)
+
+
+def _span(story: StoryRecord) -> str:
+    first, last = story.first, story.last
+    if first is None:
+        return "undated"
+    start, end = first.date().isoformat(), last.date().isoformat()
+    return start if start == end else f"{start} → {end}"
+
+
+def _cmd_stories(args: argparse.Namespace) -> int:
+    from tomtat.store import Store
+
+    if not Path(args.db).is_file():
+        raise InputError(f"{args.db}: no such database; create it with `tomtat ingest FILE --db {args.db}`")
+    with Store(args.db) as store:
+        stories = store.stories(since=args.since, words=args.words)
+    if args.format == "json":
+        print(json.dumps([s.to_dict() for s in stories], ensure_ascii=False, indent=2))
+        return 0
+    for story in stories:
+        print(f"{story.id}\t{story.size} article(s)\t{_span(story)}\t{story.title}")
+        print(f"\t{story.summary.text}\n")
+    if not stories:
+        _warn("no stories" + (f" since {args.since}" if args.since else ""))
+    return 0
+
+
+def _add_digest_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "digest",
+        help="group a file of articles into stories and summarize each (in memory)",
+        description='Ingest, group and summarize in one go without a database; writes one JSON line per '
+        'story: {"story", "articles", "summary", "sentences"} (sentences cite article ids).',
+    )
+    parser.add_argument("input", metavar="ARTICLES.jsonl|DIR")
+    parser.add_argument("-o", "--output", metavar="STORIES.jsonl", required=True, help="'-' for stdout")
+    _add_words_option(parser)
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_cmd_digest)
+
+
+def _cmd_digest(args: argparse.Namespace) -> int:
+    from tomtat.store import digest
+
+    feed, update, close = _feed_progress(args, "article")
+    try:
+        result = digest(feed, words=args.words, progress=update)
+    finally:
+        close()
+    _report_skipped(result.report.errors)
+    if not result.stories:
+        raise InputError(f"{args.input}: no usable article ({len(result.report.errors)} input(s) skipped)")
+    output = _open_output(args.output)
+    try:
+        for story in result.stories:
+            record = story.to_dict()
+            line = {key: record[key] for key in ("story", "articles", "summary", "sentences")}
+            output.write(json.dumps(line, ensure_ascii=False) + "\n")
+    finally:
+        if output is not sys.stdout:
+            output.close()
+    return 0
+
+
+# --- entry point -------------------------------------------------------------------------------------
+
+PARSERS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    _add_summarize_parser,
+    _add_batch_parser,
+    _add_eval_parser,
+    _add_serve_parser,
+    _add_ingest_parser,
+    _add_stories_parser,
+    _add_digest_parser,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tomtat import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="tomtat", description="Offline Vietnamese multi-document news summarization."
+    )
+    parser.add_argument("--version", action="version", version=f"tomtat {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add_parser in PARSERS:
+        add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except TomtatError as error:
+        print(f"tomtat: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("tomtat: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`); nothing left to report
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Reading articles from the file system, with errors a user can act on.
+
+A missing path, a directory without ``*.txt`` files, binary data or a legacy encoding each stop with a
+one-line :class:`InputError` naming the file; an empty file among others is skipped with a warning
+rather than failing the whole run, since it carries no text to lose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from tomtat.errors import InputError
+from tomtat.text import decode
+from tomtat.types import Article
+
+
+def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
+    """Files named directly, plus every ``*.txt`` in named directories (sorted, so runs are repeatable)."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.txt") if p.is_file())
+            if not found:
+                raise InputError(f"{path}: directory has no *.txt files")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        elif path.exists():
+            raise InputError(f"{path}: not a regular file")
+        else:
+            raise InputError(f"{path}: no such file or directory")
+    return files
+
+
+def read_article(path: Path) -> Article:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror})") from None
+    return Article(text=decode(data, str(path)), source=str(path))
+
+
+def read_articles(paths: Sequence[str | Path], warn: Callable[[str], None] = lambda _: None) -> list[Article]:
+    """Articles from files and directories; empty files are skipped with ``warn``."""
+    articles = []
+    for path in expand_paths(paths):
+        article = read_article(path)
+        if not article.text.strip():
+            warn(f"{path}: empty file, skipped")
+            continue
+        articles.append(article)
+    if not articles:
+        raise InputError("no article with text to summarize")
+    return articles
