@@ -13,8 +13,12 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tomtat.errors import InputError, TomtatError
+
+if TYPE_CHECKING:
+    from tomtat.store import StoryRecord
 
 EXIT_USAGE = 2
 

@@ -205,7 +205,11 @@ def _from_epoch(value: float | None) -> datetime | None:
 def _since_epoch(since: datetime | date | str | None) -> float | None:
     if since is None:
         return None
-    parsed = parse_published(since)
+    try:
+        parsed = parse_published(since)
+    except InputError:
+        message = f"since: expected an ISO-8601 date like 2023-09-13, got {str(since)[:40]!r}"
+        raise InputError(message) from None
     return parsed.timestamp() if parsed is not None else None
 
 
