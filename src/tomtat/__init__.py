@@ -6,8 +6,9 @@
 """
 
 from tomtat.errors import InputError, TomtatError
+from tomtat.store import Store
 from tomtat.summarizer import summarize
 from tomtat.types import Article, Summary, SummarySentence
 
-__all__ = ["Article", "InputError", "Summary", "SummarySentence", "TomtatError", "summarize"]
+__all__ = ["Article", "InputError", "Store", "Summary", "SummarySentence", "TomtatError", "summarize"]
 __version__ = "0.1.0"
