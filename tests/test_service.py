@@ -358,3 +358,126 @@ def test_openapi_and_docs(client: TestClient) -> None:
     assert "swagger" in docs.text.lower()
     for asset in re.findall(r"""['"](/docs-assets/[^'"]+)['"]""", docs.text):
         assert client.get(asset).status_code == 200, asset
+
+
+# --- the story store -------------------------------------------------------------------------------
+
+GOLD = (
+    "Giá vàng hôm nay tăng mạnh lên mức kỷ lục mới. Các nhà đầu tư đổ xô mua vàng miếng ở các cửa hàng lớn."
+)
+FEED = [
+    {
+        "id": "bus-1",
+        "text": ARTICLE_A,
+        "title": "Hà Nội mở rộng xe buýt điện",
+        "published": "2023-09-10T08:00:00+07:00",
+    },
+    {
+        "id": "bus-2",
+        "text": ARTICLE_B,
+        "title": "Thêm 300 xe buýt điện",
+        "source": "Báo B",
+        "published": "2023-09-11",
+    },
+    {"id": "gold-1", "text": GOLD, "title": "Giá vàng tăng", "published": "2023-09-12"},
+]
+
+
+@pytest.fixture
+def store_client() -> tuple[TestClient, Any]:
+    store_module = pytest.importorskip(
+        "tomtat.store", reason="the story store (tomtat.store) is not available"
+    )
+    store = store_module.Store(":memory:")
+    with TestClient(create_app(store=store, limits=Limits(max_articles=5))) as test_client:
+        yield test_client, store
+    store.close()
+
+
+def test_ingest_reports_the_story_each_article_joined(store_client: tuple[TestClient, Any]) -> None:
+    client, store = store_client
+    response = client.post("/v1/articles", json={"articles": FEED})
+    assert response.status_code == 200
+    report = response.json()
+    assert report["added"] == 3 and report["existing"] == 0
+    assignments = {a["article"]: a for a in report["assignments"]}
+    assert set(assignments) == {"bus-1", "bus-2", "gold-1"}
+    for article_id, assignment in assignments.items():
+        assert store.article(article_id).story_id == assignment["story"]
+    assert report["new_stories"] == len({a["story"] for a in assignments.values()})
+
+    again = client.post("/v1/articles", json={"articles": FEED[:1]}).json()
+    assert again["added"] == 0 and again["existing"] == 1
+    assert again["assignments"][0]["story"] == assignments["bus-1"]["story"]
+    assert store.count_articles() == 3
+
+
+def test_stories_newest_first_with_summaries_and_articles(store_client: tuple[TestClient, Any]) -> None:
+    client, store = store_client
+    client.post("/v1/articles", json={"articles": FEED}).raise_for_status()
+    stories = client.get("/v1/stories", params={"words": 60}).json()["stories"]
+    assert len(stories) == store.count_stories()
+    assert [s["last"] for s in stories] == sorted((s["last"] for s in stories), reverse=True)
+    for story in stories:
+        ids = {a["id"] for a in story["articles"]}
+        assert story["size"] == len(story["articles"])
+        assert all(a["text"] and a["story"] == story["story"] for a in story["articles"])
+        assert story["sentences"], "every story has a summary"
+        for sentence in story["sentences"]:
+            assert sentence["doc"] in ids
+            cited = next(a for a in story["articles"] if a["id"] == sentence["doc"])
+            assert sentence["text"][:20] in cited["text"]
+    one = client.get(f"/v1/stories/{stories[0]['story']}", params={"words": 60})
+    assert one.status_code == 200
+    assert one.json() == stories[0]
+
+
+def test_stories_since(store_client: tuple[TestClient, Any]) -> None:
+    client, _store = store_client
+    client.post("/v1/articles", json={"articles": FEED}).raise_for_status()
+    recent = client.get("/v1/stories", params={"since": "2023-09-12"}).json()["stories"]
+    assert [a["id"] for s in recent for a in s["articles"]] == ["gold-1"]
+    assert client.get("/v1/stories", params={"since": "2030-01-01"}).json() == {"stories": []}
+    assert len(client.get("/v1/stories", params={"limit": 1}).json()["stories"]) == 1
+
+
+def test_story_endpoint_errors(store_client: tuple[TestClient, Any]) -> None:
+    client, _store = store_client
+    assert_error(client.get("/v1/stories/s999"), 404, "story_not_found")
+    assert_error(client.get("/v1/stories/not-an-id"), 404, "story_not_found")
+    assert_error(client.get("/v1/stories", params={"since": "hôm qua"}), 422, "invalid_since")
+    assert_error(client.get("/v1/stories", params={"words": 0}), 422, "words_out_of_range")
+    assert_error(client.get("/v1/stories", params={"words": "nhiều"}), 422, "invalid_request")
+    assert_error(client.get("/v1/stories", params={"limit": 0}), 422, "invalid_request")
+    assert_error(client.get("/v1/stories", params={"limit": 5000}), 422, "limit_out_of_range")
+    assert_error(client.get("/v1/stories/s1", params={"words": -1}), 422, "words_out_of_range")
+
+
+@pytest.mark.parametrize(
+    ("articles", "status", "code"),
+    [
+        ([], 422, "invalid_request"),
+        ([{"text": ARTICLE_A}], 422, "invalid_request"),
+        ([{"id": "x"}], 422, "invalid_request"),
+        ([{"id": "x", "text": ARTICLE_A, "url": "http://example.org"}], 422, "invalid_request"),
+        ([{"id": "x", "text": ARTICLE_A, "published": 20230913}], 422, "invalid_request"),
+        ([FEED[0], {"id": "x", "text": ARTICLE_A, "published": "hôm qua"}], 422, "invalid_article"),
+        ([FEED[0], {"id": "  ", "text": ARTICLE_A}], 422, "invalid_article"),
+        ([FEED[0], {"id": "y", "text": " \n "}], 422, "invalid_article"),
+        ([{"id": str(i), "text": ARTICLE_A} for i in range(6)], 422, "too_many_articles"),
+    ],
+)
+def test_ingest_rejects_the_whole_batch(
+    store_client: tuple[TestClient, Any], articles: list[Any], status: int, code: str
+) -> None:
+    client, store = store_client
+    assert_error(client.post("/v1/articles", json={"articles": articles}), status, code)
+    assert store.count_articles() == 0, "a rejected batch stores nothing"
+
+
+def test_ingest_accepts_numeric_ids(store_client: tuple[TestClient, Any]) -> None:
+    client, store = store_client
+    response = client.post("/v1/articles", json={"articles": [{"id": 42, "text": ARTICLE_A}]})
+    assert response.status_code == 200
+    assert response.json()["assignments"][0]["article"] == "42"
+    assert store.article("42") is not None

@@ -254,6 +254,43 @@ def test_page_shows_an_error_for_empty_input(server: str, browser: object) -> No
 
 
 @pytest.mark.slow
+def test_stories_view_lists_ingested_stories(server: str, browser: object) -> None:
+    feed = [
+        {
+            "id": "e2e-bus-1",
+            "text": ARTICLE_A,
+            "title": "Hà Nội mở rộng xe buýt điện",
+            "published": "2023-09-10",
+        },
+        {"id": "e2e-bus-2", "text": ARTICLE_B, "title": "Thêm 300 xe buýt điện", "published": "2023-09-11"},
+    ]
+    report = httpx.post(f"{server}/v1/articles", json={"articles": feed}, timeout=30)
+    assert report.status_code == 200
+    story_ids = {a["story"] for a in report.json()["assignments"]}
+    stories = httpx.get(f"{server}/v1/stories", timeout=30).json()["stories"]
+    assert story_ids <= {s["story"] for s in stories}
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/#/stories")
+    cards = page.locator(".story")
+    cards.first.wait_for()
+    assert cards.count() == len(stories)
+    assert [cards.nth(i).get_attribute("data-story") for i in range(cards.count())] == [
+        s["story"] for s in stories
+    ], "newest first, as the API lists them"
+    card = page.locator(f'.story[data-story="{stories[0]["story"]}"]')
+    assert card.locator("h2").inner_text() == stories[0]["title"]
+    first = stories[0]["sentences"][0]
+    card.locator(".sent").first.click()
+    highlight = card.locator(".story-reader mark.highlight")
+    highlight.wait_for(state="visible")
+    assert highlight.inner_text() == first["text"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "service-stories.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.slow
 def test_docs_render_offline(server: str, browser: object) -> None:
     page = browser.new_page()
     requests: list[str] = []

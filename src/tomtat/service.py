@@ -41,7 +41,7 @@ from tomtat.summarizer import DEFAULT_WORDS, MAX_WORDS, as_articles, default_sco
 from tomtat.types import Article
 
 if TYPE_CHECKING:
-    from tomtat.store import Store
+    from tomtat.store import Store, StoryRecord
 
 STATIC_DIR = Path(__file__).parent / "static"
 MEBIBYTE = 1024 * 1024
@@ -301,6 +301,17 @@ def _check_words(words: int, limits: Limits) -> int:
     return words
 
 
+def _check_since(since: str | None) -> None:
+    from tomtat.feeds import parse_published
+
+    try:
+        parse_published(since)
+    except InputError:
+        raise ApiError(
+            422, "invalid_since", f"since must be an ISO date or datetime such as 2023-09-13, got {since!r}"
+        ) from None
+
+
 def _check_count(count: int, limits: Limits) -> None:
     if count > limits.max_articles:
         raise ApiError(
@@ -368,12 +379,12 @@ def create_app(store: Store | None = None, limits: Limits | None = None) -> Fast
     ) -> dict[str, Any]:
         target = need_store()
         _check_words(words, limits)
+        _check_since(since)
         if limit > limits.max_stories:
             raise ApiError(
                 422, "limit_out_of_range", f"limit must be at most {limits.max_stories}, got {limit}"
             )
-        stories = await run_in_threadpool(target.stories, since=since, words=words)
-        return {"stories": [await run_in_threadpool(_story_payload, target, s) for s in stories[:limit]]}
+        return await run_in_threadpool(_stories_payload, target, since, words, limit)
 
     @app.get("/v1/stories/{story_id}", tags=["stories"])
     async def get_story(story_id: str, words: int = Query(DEFAULT_WORDS)) -> dict[str, Any]:
@@ -443,44 +454,32 @@ def _ingest(store: Store, records: list[dict[str, Any]]) -> dict[str, Any]:
             incoming.append(parse_record(record))
         except InputError as error:
             raise ApiError(422, "invalid_article", f"articles[{position}]: {error}") from None
-    report = store.ingest(incoming)
-    return {
-        "added": report.added,
-        "existing": report.existing,
-        "new_stories": report.new_stories,
-        "copies": report.copies,
-        "assignments": [
-            {
-                "article": a.article_id,
-                "story": a.story_id,
-                "new_story": a.new_story,
-                "copy_of": a.copy_of,
-                "existing": a.existing,
-            }
-            for a in report.assignments
-        ],
-    }
+    return store.ingest(incoming).to_dict()
 
 
-def _story_payload(store: Store, story: Any) -> dict[str, Any]:
-    """A story with its summary and, for each article, what a reader needs to cite and open it."""
+def _story_payload(store: Store, story: StoryRecord) -> dict[str, Any]:
+    """A story with its summary, and its articles expanded (not just ids) so a reader can open them."""
     payload = story.to_dict()
-    articles = []
-    for article_id in story.article_ids:
-        article = store.article(article_id)
-        if article is not None:
-            articles.append(article.to_dict())
-    payload["articles"] = articles
+    articles = (store.article(article_id) for article_id in story.article_ids)
+    payload["articles"] = [article.to_dict() for article in articles if article is not None]
     return payload
 
 
+def _stories_payload(store: Store, since: str | None, words: int, limit: int) -> dict[str, Any]:
+    return {"stories": [_story_payload(store, story) for story in store.stories(since, words=words)[:limit]]}
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, db: str | None = None, log_level: str = "info") -> None:
-    """Run the service with uvicorn until interrupted (what ``tomtat serve`` calls)."""
+    """Run the service with uvicorn until interrupted (what ``tomtat serve`` calls).
+
+    ``db`` is the story store's SQLite file (default ``tomtat.db``, the one ``tomtat ingest`` fills);
+    ``":memory:"`` keeps stories in memory only.
+    """
     import uvicorn
 
-    from tomtat.store import Store
+    from tomtat.store import DEFAULT_DB, Store
 
-    store = Store(db) if db else Store(":memory:")
+    store = Store(db or DEFAULT_DB)
     try:
         uvicorn.run(create_app(store=store), host=host, port=port, log_level=log_level)
     finally:

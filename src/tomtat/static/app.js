@@ -270,7 +270,7 @@ function renderStory(story) {
     el("h2", { text: story.title || `Câu chuyện ${story.story}` }),
     el("p", { class: "meta", text: `${when}${story.size} bài` }),
     summary,
-    el("details", {}, el("summary", { text: "Nguồn" }), sources),
+    el("details", story.articles.length <= 5 ? { open: "" } : {}, el("summary", { text: `Nguồn (${story.articles.length} bài)` }), sources),
     reader,
   );
 }
