@@ -82,7 +82,7 @@ def free_port() -> int:
 
 def start_server(port: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tomtat", "serve", "--port", str(port)],
+        [sys.executable, "-m", "tomtat", "serve", "--port", str(port), "--db", ":memory:"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         cwd=ROOT,

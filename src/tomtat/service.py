@@ -17,14 +17,18 @@ and limits, and ``tomtat serve`` builds one from its command-line options.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -62,6 +66,7 @@ class Limits:
     max_articles: int = 500
     max_words: int = MAX_WORDS
     max_stories: int = 1000
+    summary_threads: int = max(2, os.cpu_count() or 2)
 
 
 class ApiError(Exception):
@@ -344,6 +349,19 @@ def create_app(store: Store | None = None, limits: Limits | None = None) -> Fast
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=limits.max_body_bytes)
 
+    limiter: anyio.CapacityLimiter | None = None
+
+    async def summary_thread(func: Callable[..., Any], *args: Any) -> Any:
+        """Run a summary in a worker thread, at most ``limits.summary_threads`` at a time.
+
+        Summaries are CPU-bound and hold the GIL, so more threads than cores only add switching; queued
+        requests wait their turn in order while the event loop keeps serving everything else.
+        """
+        nonlocal limiter
+        if limiter is None:  # created on first use, inside the running event loop
+            limiter = anyio.CapacityLimiter(limits.summary_threads)
+        return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=limiter)
+
     def need_store() -> Store:
         if store is None:
             raise ApiError(
@@ -361,7 +379,7 @@ def create_app(store: Store | None = None, limits: Limits | None = None) -> Fast
         _check_count(len(request.articles), limits)
         words = _check_words(request.words, limits)
         articles = [item.to_article() for item in request.articles]
-        return await run_in_threadpool(_summarize_payload, articles, words, request.with_articles)
+        return await summary_thread(_summarize_payload, articles, words, request.with_articles)
 
     @app.post("/v1/articles", tags=["stories"])
     async def ingest_articles(request: IngestRequest) -> dict[str, Any]:
