@@ -34,6 +34,9 @@ import tomtat
 from tomtat.corpus import load_clusters
 
 ROOT = Path(__file__).resolve().parents[1]
+# The installed console script (what a user runs); `python -m tomtat` where there is none.
+_SCRIPT = Path(sys.executable).with_name("tomtat")
+TOMTAT = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "tomtat"]
 DATA = ROOT / "../shared/data/abmusu/validation.jsonl"
 DOC = ROOT / "docs/benchmarks.md"
 BEGIN, END = "<!-- BEGIN service -->", "<!-- END service -->"
@@ -82,7 +85,7 @@ def free_port() -> int:
 
 def start_server(port: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tomtat", "serve", "--port", str(port), "--db", ":memory:"],
+        [*TOMTAT, "serve", "--port", str(port), "--db", ":memory:"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         cwd=ROOT,

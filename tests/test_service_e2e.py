@@ -22,6 +22,9 @@ httpx = pytest.importorskip("httpx", reason="httpx (dev extra) is not installed"
 pytest.importorskip("uvicorn", reason="the 'serve' extra (fastapi, uvicorn) is not installed")
 
 ROOT = Path(__file__).resolve().parents[1]
+# The installed console script (what a user runs); `python -m tomtat` where there is none.
+_SCRIPT = Path(sys.executable).with_name("tomtat")
+TOMTAT = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "tomtat"]
 DATA = ROOT / "../shared/data/kim-putin-2023"
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,7 +60,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     db = tmp_path_factory.mktemp("store") / "tomtat.db"
     log = tmp_path_factory.mktemp("log") / "serve.log"
-    command = [sys.executable, "-m", "tomtat", "serve", "--port", str(port), "--db", str(db)]
+    command = [*TOMTAT, "serve", "--port", str(port), "--db", str(db)]
     with open(log, "wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
@@ -91,7 +94,7 @@ def test_http_summary_is_the_cli_json(server: str, tmp_path: Path) -> None:
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     cli = subprocess.run(
-        [sys.executable, "-m", "tomtat", "summarize", *map(str, paths), "--words", "70", "--format", "json"],
+        [*TOMTAT, "summarize", *map(str, paths), "--words", "70", "--format", "json"],
         capture_output=True,
         text=True,
         check=True,
@@ -133,7 +136,7 @@ def test_errors_over_http_are_json(server: str) -> None:
 def test_serve_without_a_free_port_fails_cleanly(server: str) -> None:
     port = server.rsplit(":", 1)[1]
     result = subprocess.run(
-        [sys.executable, "-m", "tomtat", "serve", "--port", port],
+        [*TOMTAT, "serve", "--port", port, "--db", ":memory:"],
         capture_output=True,
         text=True,
         timeout=30,
