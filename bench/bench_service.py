@@ -190,6 +190,7 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     payloads = load_payloads(args.words)
     print(f"{len(payloads)} AbMuSu validation stories, {args.words}-syllable summaries", file=sys.stderr)
     port = free_port()
@@ -211,6 +212,7 @@ def main() -> int:
     import uvicorn
 
     runs = [direct, single, loaded]
+    load_after = os.getloadavg()[0]
     overhead_ms = single.percentile(50) - direct.percentile(50)
     text = f"""## HTTP service under load
 
@@ -232,7 +234,9 @@ and by {args.max_requests} requests; a non-200 answer or a transport error count
 - Latency under load is mostly queueing: {args.clients} requests share {os.cpu_count()} cores, and the
   summaries hold the GIL, so the thread pool serializes them.
 
-Python {platform.python_version()}, fastapi {fastapi.__version__}, uvicorn {uvicorn.__version__}.
+Python {platform.python_version()}, fastapi {fastapi.__version__}, uvicorn {uvicorn.__version__}; 1-minute
+load average {load_before:.1f} before and {load_after:.1f} after the runs (above the core count means
+other work shared the machine, and every figure here is lower for it).
 Regenerate with `{COMMAND}` (about {2 * sequential_duration + args.duration + 15:.0f} s).
 """
     print(text)
