@@ -194,12 +194,15 @@ class Decision:
     """Where one article goes: an existing story (``story``), or a new one when ``story`` is None.
 
     ``copy_of`` is the index key of the stored article it near-duplicates, if any; ``score`` the cosine
-    (or shingle similarity, for copies) that decided it.
+    (or shingle similarity, for copies) that decided it. ``merge`` lists other stories the article is
+    just as close to (score ≥ ``merge_threshold``): it bridges them, so they are one story that arrived
+    in pieces and the caller merges them into ``story`` (see :meth:`StoryIndex.merge`).
     """
 
     story: int | None
     copy_of: str | None = None
     score: float = 0.0
+    merge: tuple[int, ...] = ()
 
 
 @dataclass
@@ -224,7 +227,8 @@ class StoryIndex:
     ``threshold``: cosine needed to join a story. ``copy_threshold``: estimated Jaccard of 4-shingle sets
     for a near-duplicate. ``window_days``: articles further apart in time are never compared (undated
     articles are compared with everything). ``vector_terms``: terms kept per article vector;
-    ``key_terms``: terms per article in the inverted index; ``candidates``: most promising candidate
+    ``key_terms``: terms per article in the inverted index; ``query_terms``: terms of a new article looked
+    up there; ``candidates``: most promising candidate
     articles scored exactly per new article.
     """
 
@@ -234,13 +238,15 @@ class StoryIndex:
         self,
         *,
         threshold: float = 0.12,
-        copy_threshold: float = 0.6,
+        copy_threshold: float = 0.7,
         window_days: float = 7.0,
         stored_terms: int = 150,
         vector_terms: int = 60,
-        key_terms: int = 12,
+        key_terms: int = 20,
+        query_terms: int = 40,
         candidates: int = 40,
         linkage: str = "average",
+        merge_threshold: float | None = 0.2,
         title_weight: int = 4,
         lead_weight: int = 2,
     ) -> None:
@@ -250,8 +256,10 @@ class StoryIndex:
         self.stored_terms = stored_terms
         self.vector_terms = vector_terms
         self.key_terms = key_terms
+        self.query_terms = query_terms
         self.candidates = candidates
         self.linkage = linkage
+        self.merge_threshold = threshold if merge_threshold is None else merge_threshold
         self.title_weight = title_weight
         self.lead_weight = lead_weight
         self.df: Counter[int] = Counter()
@@ -336,7 +344,7 @@ class StoryIndex:
         terms, weights = self.vector(fingerprint)
         query = dict(zip(terms, weights, strict=True))
         votes: Counter[int] = Counter()
-        for term in terms[: self.key_terms]:
+        for term in terms[: self.query_terms]:
             for bucket in self._term_buckets(published):
                 for position in self._postings.get((term, bucket), ()):
                     votes[position] += 1
@@ -358,14 +366,17 @@ class StoryIndex:
         if best_copy is not None:
             entry = self._entries[best_copy[1]]
             return Decision(story=entry.story, copy_of=entry.key, score=best_copy[0])
-        best: tuple[float, int] | None = None
-        for story in stories:
-            score = self._story_score(query, story, published)
-            if score >= self.threshold and (best is None or (score, -story) > (best[0], -best[1])):
-                best = (score, story)
-        if best is not None:
-            return Decision(story=best[1], score=best[0])
-        return Decision(story=None)
+        scores = {story: self._story_score(query, story, published) for story in stories}
+        joinable = sorted((story for story, score in scores.items() if score >= self.threshold))
+        if not joinable:
+            return Decision(story=None)
+        best = max(joinable, key=lambda story: (scores[story], -story))
+        bridged = [s for s in joinable if s != best and scores[s] >= self.merge_threshold]
+        if bridged:
+            target = min(best, *bridged)  # the oldest story keeps its id
+            merged = tuple(s for s in (best, *bridged) if s != target)
+            return Decision(story=target, score=scores[best], merge=merged)
+        return Decision(story=best, score=scores[best])
 
     def _story_score(self, query: dict[int, float], story: int, published: float | None) -> float:
         """Similarity of an article to a story: linkage over the story's recent members in the window."""
@@ -421,3 +432,13 @@ class StoryIndex:
     def _band_key(minhash: Sequence[int], band: int) -> tuple[int, int]:
         start = band * _ROWS_PER_BAND
         return band, hash(tuple(minhash[start : start + _ROWS_PER_BAND]))
+
+    def merge(self, sources: Iterable[int], target: int) -> None:
+        """Relabel every article of the stories ``sources`` as story ``target``."""
+        for source in sources:
+            if source == target:
+                continue
+            members = self._members.pop(source, [])
+            for position in members:
+                self._entries[position].story = target
+            self._members[target].extend(members)

@@ -29,7 +29,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS stories (
     updated REAL NOT NULL,
     dirty INTEGER NOT NULL DEFAULT 1,
     summary TEXT,
-    summary_words INTEGER
+    summary_words INTEGER,
+    merged_into INTEGER
 );
 CREATE INDEX IF NOT EXISTS stories_activity ON stories (COALESCE(last, updated));
 CREATE TABLE IF NOT EXISTS articles (
@@ -233,6 +234,7 @@ class Store:
         self._lock = threading.RLock()
         self._index: StoryIndex | None = None
         self._seen_seq = 0
+        self._merged: dict[int, int] = {}
         self._closed = False
         try:
             self._db = sqlite3.connect(
@@ -395,14 +397,24 @@ class Store:
                     df_delta.items(),
                 )
                 now = time.time()
+                self._merged: dict[int, int] = {}
                 results: dict[str, Assignment] = {}
                 for article in fresh:
                     results[article.id] = self._assign(db, index, article, raws[article.id], now)
                     known[article.id] = _story_row(results[article.id].story_id) or -1
                 self._seen_seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
+                if self._merged:
+                    results = {key: self._redirect(found) for key, found in results.items()}
         return [
             results.get(a.id) or Assignment(a.id, story_key(known[a.id]), existing=True) for a in batch
         ]
+
+    def _redirect(self, assignment: Assignment) -> Assignment:
+        """The assignment with its story id updated when that story was merged later in the batch."""
+        row = _story_row(assignment.story_id)
+        while row in self._merged:
+            row = self._merged[row]
+        return replace(assignment, story_id=story_key(row)) if row is not None else assignment
 
     def _assign(
         self, db: sqlite3.Connection, index: StoryIndex, article: IncomingArticle, raw: Any, now: float
@@ -411,6 +423,8 @@ class Store:
         published = article.published.timestamp() if article.published is not None else None
         decision = index.decide(fingerprint, published)
         story = decision.story
+        if decision.merge:
+            self._merge(db, index, decision.merge, story, now)
         if story is None:
             story = db.execute(
                 "INSERT INTO stories (title, size, first, last, created, updated, dirty) "
@@ -443,6 +457,27 @@ class Store:
         index.add(article.id, fingerprint, story, published, copy=decision.copy_of is not None)
         return Assignment(article.id, story_key(story), decision.story is None, decision.copy_of)
 
+    def _merge(
+        self, db: sqlite3.Connection, index: StoryIndex, sources: tuple[int, ...], target: int, now: float
+    ) -> None:
+        """Fold stories that turned out to be one (an article bridged them) into ``target``."""
+        marks = ",".join("?" * len(sources))
+        db.execute(f"UPDATE articles SET story = ? WHERE story IN ({marks})", (target, *sources))
+        db.execute(
+            f"UPDATE stories SET size = 0, merged_into = ?, summary = NULL WHERE id IN ({marks})",
+            (target, *sources),
+        )
+        db.execute(f"UPDATE stories SET merged_into = ? WHERE merged_into IN ({marks})", (target, *sources))
+        db.execute(
+            "UPDATE stories SET dirty = 1, updated = ?, "
+            "size = (SELECT COUNT(*) FROM articles WHERE story = ?), "
+            "first = (SELECT MIN(published) FROM articles WHERE story = ?), "
+            "last = (SELECT MAX(published) FROM articles WHERE story = ?) WHERE id = ?",
+            (now, target, target, target, target),
+        )
+        index.merge(sources, target)
+        self._merged.update(dict.fromkeys(sources, target))
+
     def _existing_stories(self, ids: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
         unique = list(dict.fromkeys(ids))
@@ -463,10 +498,10 @@ class Store:
         latest = db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
         if self._index is not None and latest == self._seen_seq:
             return self._index
-        if self._index is None:
-            self._index = StoryIndex(**self._index_options)
-            self._seen_seq = 0
-        index = self._index
+        # First use, or another process wrote since we looked (it may also have merged stories we hold
+        # under old ids): rebuild from what is committed, which this transaction now sees consistently.
+        self._index = index = StoryIndex(**self._index_options)
+        self._seen_seq = 0
         index.load_df(
             db.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
             dict(db.execute("SELECT term, df FROM terms")),
@@ -536,12 +571,19 @@ class Store:
             return [record for (story,) in rows if (record := self._story(story, words)) is not None]
 
     def story(self, story_id: str, *, words: int = DEFAULT_WORDS) -> StoryRecord | None:
-        """One story by its id (``"s12"``), or None when there is no such story."""
+        """One story by its id (``"s12"``), or None when there is no such story.
+
+        A story that was merged into another (a later article showed they were one story) answers with
+        the story it was merged into, so ids handed out earlier keep working.
+        """
         row = _story_row(story_id)
         if row is None:
             return None
         with self._lock:
             self._check_open()
+            found = self._db.execute("SELECT merged_into FROM stories WHERE id = ?", (row,)).fetchone()
+            if found is not None and found[0] is not None:
+                row = found[0]  # that story was merged into another one: answer with the survivor
             return self._story(row, words)
 
     def _story(self, story: int, words: int) -> StoryRecord | None:
