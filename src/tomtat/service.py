@@ -130,6 +130,28 @@ class IngestRequest(BaseModel):
     articles: list[IncomingArticleIn] = Field(min_length=1)
 
 
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. words_out_of_range.")
+    message: str = Field(description="One line for a human: what is wrong and how to fix it.")
+
+
+class ErrorBody(BaseModel):
+    """Every error response, whatever its status."""
+
+    error: ErrorDetail
+
+
+_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "Malformed JSON"),
+        (413, "Body over the size limit"),
+        (415, "Body not sent as JSON"),
+        (422, "Invalid request: a missing or mistyped field, an empty article, a value out of range"),
+    )
+}
+
+
 # --- body size limit -------------------------------------------------------------------------------
 
 
@@ -342,6 +364,7 @@ def create_app(store: Store | None = None, limits: Limits | None = None) -> Fast
         description="Offline Vietnamese multi-document news summarization. Every error is "
         '`{"error": {"code", "message"}}` with a 4xx status.',
         lifespan=lifespan,
+        responses=_ERROR_RESPONSES,
         docs_url=None,
         redoc_url=None,
     )
@@ -408,10 +431,10 @@ def create_app(store: Store | None = None, limits: Limits | None = None) -> Fast
     async def get_story(story_id: str, words: int = Query(DEFAULT_WORDS)) -> dict[str, Any]:
         target = need_store()
         _check_words(words, limits)
-        story = await run_in_threadpool(target.story, story_id, words=words)
-        if story is None:
+        payload = await run_in_threadpool(_one_story_payload, target, story_id, words)
+        if payload is None:
             raise ApiError(404, "story_not_found", f"no story with id {story_id!r}")
-        return await run_in_threadpool(_story_payload, target, story)
+        return payload
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
@@ -481,6 +504,11 @@ def _story_payload(store: Store, story: StoryRecord) -> dict[str, Any]:
     articles = (store.article(article_id) for article_id in story.article_ids)
     payload["articles"] = [article.to_dict() for article in articles if article is not None]
     return payload
+
+
+def _one_story_payload(store: Store, story_id: str, words: int) -> dict[str, Any] | None:
+    story = store.story(story_id, words=words)
+    return None if story is None else _story_payload(store, story)
 
 
 def _stories_payload(store: Store, since: str | None, words: int, limit: int) -> dict[str, Any]:
