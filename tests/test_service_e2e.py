@@ -310,3 +310,14 @@ def test_chromium_is_there_in_ci() -> None:
         pytest.skip("only checked in CI (CI=true)")
     assert CHROMIUM.exists(), "CI must install chromium (make chromium)"
     import playwright  # noqa: F401
+
+
+def test_serve_without_the_serve_extra_says_what_to_install() -> None:
+    """With fastapi absent (simulated: a None entry in sys.modules blocks the import), one clear line."""
+    code = "import sys; sys.modules['fastapi'] = None; from tomtat.cli import main; sys.exit(main(['serve']))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "tomtat: error: the HTTP service needs the 'serve' extra (fastapi is missing): "
+        "pip install 'tomtat[serve]'"
+    ]
