@@ -405,9 +405,16 @@ class Store:
                 self._seen_seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
                 if self._merged:
                     results = {key: self._redirect(found) for key, found in results.items()}
-        return [
-            results.get(a.id) or Assignment(a.id, story_key(known[a.id]), existing=True) for a in batch
-        ]
+        out: list[Assignment] = []
+        for article in batch:
+            fresh_result = results.pop(article.id, None)  # a repeated id in the batch counts as existing
+            if fresh_result is not None:
+                out.append(fresh_result)
+                known[article.id] = _story_row(fresh_result.story_id) or -1
+            else:
+                story = self._merged.get(known[article.id], known[article.id])
+                out.append(Assignment(article.id, story_key(story), existing=True))
+        return out
 
     def _redirect(self, assignment: Assignment) -> Assignment:
         """The assignment with its story id updated when that story was merged later in the batch."""

@@ -1,0 +1,213 @@
+"""Tests of the SQLite story store: ingest, idempotence, copies, summaries, dirty flags, threads."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_clustering import STORIES, make_article
+from tomtat import Store
+from tomtat.feeds import FeedError, IncomingArticle, parse_record, read_feed
+from tomtat.store import IngestReport, digest
+
+OPTIONS = {"threshold": 0.2}  # a dozen short articles: see test_clustering.small_index
+
+
+def records(per_story: int = 3, day: int = 10) -> list[dict]:
+    items = []
+    for story in STORIES:
+        for number in range(per_story):
+            title, text = make_article(story, number)
+            published = f"2023-09-{day + number:02d}"
+            items.append({"id": f"{story}{number}", "title": title, "text": text, "published": published})
+    return items
+
+
+def by_story(store: Store) -> set[frozenset[str]]:
+    return {frozenset(s.article_ids) for s in store.stories()}
+
+
+def truth(ids) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for key in ids:
+        groups.setdefault(key[0], set()).add(key)
+    return {frozenset(g) for g in groups.values()}
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "t.db", index_options=OPTIONS) as opened:
+        yield opened
+
+
+def test_ingest_groups_articles_and_reports_assignments(store):
+    report = store.ingest(records())
+    assert isinstance(report, IngestReport)
+    assert report.added == 12 and report.existing == 0 and not report.errors
+    assert report.new_stories == 4
+    assert {a.article_id for a in report.assignments} == {r["id"] for r in records()}
+    assert by_story(store) == truth(r["id"] for r in records())
+    assert store.count_articles() == 12 and store.count_stories() == 4
+
+
+def test_reingesting_the_same_ids_is_idempotent(store):
+    first = store.ingest(records())
+    again = store.ingest(records())
+    assert again.added == 0 and again.existing == 12 and again.new_stories == 0
+    assert {a.article_id: a.story_id for a in again.assignments} == {
+        a.article_id: a.story_id for a in first.assignments
+    }
+    assert store.count_articles() == 12
+
+
+def test_duplicate_id_within_one_batch_is_stored_once(store):
+    items = records()[:2]
+    report = store.ingest([*items, items[0]])
+    assert report.added == 2 and report.existing == 1
+    assert store.count_articles() == 2
+
+
+def test_later_batches_join_existing_stories_across_reopen(tmp_path):
+    path = tmp_path / "t.db"
+    items = records(per_story=4)
+    with Store(path, index_options=OPTIONS) as store:
+        store.ingest([r for r in items if r["id"][1] in "01"])
+    with Store(path, index_options=OPTIONS) as store:  # the index is rebuilt from stored fingerprints
+        report = store.ingest([r for r in items if r["id"][1] in "23"])
+        assert report.new_stories == 0
+        assert by_story(store) == truth(r["id"] for r in items)
+
+
+def test_near_duplicate_is_marked_as_copy_and_not_summarized_twice(store):
+    items = records()
+    original = items[0]
+    copy = {**original, "id": "copy", "title": "Tin từ báo khác", "text": original["text"] + "\nẢnh: TTXVN"}
+    report = store.ingest([*items, copy])
+    assignment = next(a for a in report.assignments if a.article_id == "copy")
+    assert assignment.copy_of == original["id"] and report.copies == 1
+    story = store.story(assignment.story_id)
+    assert "copy" in story.article_ids and story.copy_ids == ("copy",)
+    assert "copy" not in {s.doc for s in story.summary.sentences}
+    assert store.article("copy").copy_of == original["id"]
+
+
+def test_story_summaries_cite_article_ids_and_are_recomputed_only_when_changed(store, monkeypatch):
+    import tomtat.store as store_module
+
+    store.ingest(records(per_story=2))
+    calls: list[int] = []
+    original = store_module.Store._summarize
+
+    def counting(self, story, words):
+        calls.append(story)
+        return original(self, story, words)
+
+    monkeypatch.setattr(store_module.Store, "_summarize", counting)
+    stories = store.stories(words=60)
+    assert len(calls) == 4
+    for story in stories:
+        assert story.summary.sentences and story.summary.length <= 60
+        assert {s.doc for s in story.summary.sentences} <= set(story.article_ids)
+    calls.clear()
+    assert [s.summary for s in store.stories(words=60)] == [s.summary for s in stories]
+    assert calls == []  # nothing changed: all summaries come from the database
+    title, text = make_article("A", 4)
+    report = store.ingest([{"id": "A-new", "title": title, "text": text, "published": "2023-09-11"}])
+    store.stories(words=60)
+    assert [f"s{c}" for c in calls] == [report.assignments[0].story_id]
+
+
+def test_stories_since_filters_by_latest_publication(store):
+    early = [r | {"published": "2023-01-05"} for r in records() if r["id"][0] in "AB"]
+    late = [r | {"published": "2023-09-05"} for r in records() if r["id"][0] in "CD"]
+    store.ingest(early + late)
+    recent = store.stories(since="2023-06-01")
+    assert {a[0] for s in recent for a in s.article_ids} == {"C", "D"}
+    assert all(s.first >= datetime(2023, 6, 1, tzinfo=UTC) for s in recent)
+    assert len(store.stories(since=datetime(2022, 1, 1))) == 4
+    with pytest.raises(Exception, match="ISO-8601"):
+        store.stories(since="last week")
+
+
+def test_bad_items_are_reported_and_the_rest_ingested(store):
+    items = [*records()[:3], {"id": "x"}, {"id": "y", "text": "   "}, {"id": "z", "text": "a", "extra": 1}]
+    items.append({"id": "w", "text": "Văn bản.", "published": "13/9/2023"})
+    report = store.ingest(items)
+    assert report.added == 3
+    assert [e.line for e in report.errors] == [4, 5, 6, 7]
+    assert "text" in report.errors[0].message and "unknown field" in report.errors[2].message
+    assert "published" in report.errors[3].message
+
+
+def test_feed_reader_reports_line_numbers(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    good = '{"id": "1", "text": "Một bài báo.", "published": "2023-09-13T08:00:00+07:00"}'
+    path.write_text(f'{good}\n\n{{"id": 2\n[1, 2]\n{{"id": "3", "text": ""}}\n', encoding="utf-8")
+    items = list(read_feed(path))
+    assert isinstance(items[0], IncomingArticle)
+    assert items[0].published == datetime(2023, 9, 13, 1, 0, tzinfo=UTC)
+    assert [(e.line, type(e)) for e in items[1:]] == [(3, FeedError), (4, FeedError), (5, FeedError)]
+    assert str(items[1]).startswith(f"{path}:3: invalid JSON")
+
+
+def test_directory_feed_uses_file_names_as_ids(tmp_path):
+    (tmp_path / "b.txt").write_text("Bài thứ hai.", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("Bài thứ nhất.", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    items = list(read_feed(tmp_path))
+    assert [i.id for i in items if isinstance(i, IncomingArticle)] == ["a.txt", "b.txt"]
+    assert [e.where for e in items if isinstance(e, FeedError)] == [str(tmp_path / "empty.txt")]
+
+
+def test_parse_record_accepts_date_only_and_naive_datetimes():
+    assert parse_record({"id": "1", "text": "x", "published": "2023-09-13"}).published == datetime(
+        2023, 9, 13, tzinfo=UTC
+    )
+    assert parse_record({"id": 5, "text": "x"}).id == "5"
+
+
+def test_digest_is_in_memory_and_follows_input_order():
+    result = digest(records(), words=50, index_options=OPTIONS)
+    assert [s.article_ids[0][0] for s in result.stories] == ["A", "B", "C", "D"]
+    line = result.stories[0].to_dict()
+    assert {"story", "articles", "summary", "sentences"} <= set(line)
+    assert all(s["doc"] in line["articles"] for s in line["sentences"])
+
+
+def test_unknown_story_and_article_are_none(store):
+    assert store.story("s999") is None and store.story("nonsense") is None
+    assert store.article("nope") is None
+
+
+def test_not_a_database_is_a_clean_error(tmp_path):
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(Exception, match="not a tomtat database"):
+        Store(path)
+
+
+def test_store_is_usable_from_worker_threads(store):
+    items = records(per_story=3)
+    errors: list[BaseException] = []
+
+    def work(chunk):
+        try:
+            store.ingest(chunk)
+            store.stories(words=40)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(items[i::3],)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert store.count_articles() == 12
+    assert sqlite3.connect(store.path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
