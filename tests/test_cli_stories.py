@@ -1,0 +1,182 @@
+"""End-to-end tests of ``tomtat ingest / stories / digest`` as real subprocesses.
+
+Includes the reliability contract: SIGKILL in the middle of an ingest loses no committed batch and leaves
+a database that passes ``PRAGMA integrity_check``; two processes ingesting at once do not corrupt it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_clustering import STORIES, make_article
+
+pytestmark = pytest.mark.slow
+
+CLI = [sys.executable, "-c", "import sys; from tomtat.cli import main; sys.exit(main())"]
+
+
+def tomtat(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def write_feed(path: Path, count: int, prefix: str = "a", day: int = 1) -> list[str]:
+    """``count`` articles over the four test stories, published on a few days around ``day``."""
+    ids = []
+    letters = sorted(STORIES)
+    with open(path, "w", encoding="utf-8") as out:
+        for number in range(count):
+            story = letters[number % len(letters)]
+            title, text = make_article(story, number // len(letters))
+            text = f"{text}\nBài số {prefix}{number}."
+            published = f"2023-09-{day:02d}"
+            record = {"id": f"{prefix}{number}", "title": title, "text": text, "published": published}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            ids.append(record["id"])
+    return ids
+
+
+def stored_ids(db: Path) -> list[str]:
+    with sqlite3.connect(db) as connection:
+        return [row[0] for row in connection.execute("SELECT id FROM articles ORDER BY seq")]
+
+
+def integrity(db: Path) -> str:
+    with sqlite3.connect(db) as connection:
+        return connection.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def test_ingest_then_stories_table_and_json(tmp_path):
+    write_feed(tmp_path / "feed.jsonl", 12)
+    done = tomtat("ingest", "feed.jsonl", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "12 article(s) added" in done.stdout
+    assert (tmp_path / "tomtat.db").is_file()  # the default database in the working directory
+    listed = tomtat("stories", "--format", "json", "--words", "60", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    stories = json.loads(listed.stdout)
+    assert sum(s["size"] for s in stories) == 12
+    assert all(s["summary"] and s["first"].startswith("2023-09-01") for s in stories)
+    table = tomtat("stories", "--since", "2023-08-30", cwd=tmp_path)
+    assert table.returncode == 0 and stories[0]["story"] in table.stdout
+    later = tomtat("stories", "--since", "2023-10-01", "--format", "json", cwd=tmp_path)
+    assert json.loads(later.stdout) == []
+
+
+def test_bad_lines_are_reported_with_line_numbers_and_skipped(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    write_feed(feed, 3)
+    with open(feed, "a", encoding="utf-8") as out:
+        out.write("{not json\n")
+        out.write('{"id": "n1"}\n')
+        out.write('{"id": "n2", "text": "  "}\n')
+        out.write('{"id": "n3", "text": "Có chữ.", "tags": []}\n')
+        out.write('{"id": "n4", "text": "Có chữ.", "published": "hôm qua"}\n')
+    done = tomtat("ingest", str(feed), "--db", "x.db", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "3 article(s) added" in done.stdout
+    for line in (4, 5, 6, 7, 8):
+        assert f"feed.jsonl:{line}:" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert stored_ids(tmp_path / "x.db") == ["a0", "a1", "a2"]
+
+
+def test_unusable_input_exits_non_zero_with_one_line(tmp_path):
+    (tmp_path / "junk.jsonl").write_text("nope\n", encoding="utf-8")
+    for args in (["ingest", "missing.jsonl"], ["ingest", "junk.jsonl"], ["digest", "junk.jsonl", "-o", "-"],
+                 ["stories", "--db", "missing.db"]):
+        done = tomtat(*args, "-q", cwd=tmp_path) if args[0] != "stories" else tomtat(*args, cwd=tmp_path)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.strip().splitlines()[-1].startswith("tomtat: error:")
+        assert "Traceback" not in done.stderr
+
+
+def test_digest_writes_one_line_per_story(tmp_path):
+    ids = write_feed(tmp_path / "feed.jsonl", 8)
+    done = tomtat("digest", "feed.jsonl", "-o", "out.jsonl", "-q", "--words", "50", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(i for line in lines for i in line["articles"]) == sorted(ids)
+    for line in lines:
+        assert set(line) == {"story", "articles", "summary", "sentences"}
+        assert all(s["doc"] in line["articles"] for s in line["sentences"])
+    assert not list(tmp_path.glob("*.db"))  # in memory only
+
+
+def test_sigkill_mid_ingest_keeps_committed_batches_and_a_sound_database(tmp_path):
+    ids = write_feed(tmp_path / "feed.jsonl", 3000)
+    db = tmp_path / "k.db"
+    process = subprocess.Popen(
+        [*CLI, "ingest", "feed.jsonl", "--db", str(db), "--batch-size", "50", "-q"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    committed = 0
+    while time.monotonic() < deadline and process.poll() is None:
+        if db.exists():
+            try:
+                committed = len(stored_ids(db))
+            except sqlite3.OperationalError:
+                committed = 0
+        if committed >= 100:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "ingest finished before it could be killed; make the feed longer"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    assert process.returncode == -signal.SIGKILL
+    assert integrity(db) == "ok"
+    survived = stored_ids(db)
+    assert len(survived) >= committed  # nothing that was committed is lost
+    assert len(survived) % 50 == 0  # batches are all-or-nothing
+    assert survived == ids[: len(survived)]
+    resumed = tomtat("ingest", "feed.jsonl", "--db", str(db), "-q", cwd=tmp_path, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"({len(survived)} already stored" in resumed.stdout
+    assert sorted(stored_ids(db)) == sorted(ids)
+    assert integrity(db) == "ok"
+
+
+def test_two_concurrent_writers_do_not_corrupt_the_database(tmp_path):
+    first = write_feed(tmp_path / "one.jsonl", 600, prefix="p")
+    second = write_feed(tmp_path / "two.jsonl", 600, prefix="q")
+    db = tmp_path / "c.db"
+    processes = [
+        subprocess.Popen(
+            [*CLI, "ingest", name, "--db", str(db), "--batch-size", "25", "-q"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("one.jsonl", "two.jsonl")
+    ]
+    outcomes = [process.communicate(timeout=300) for process in processes]
+    codes = [process.returncode for process in processes]
+    for code, (_, stderr) in zip(codes, outcomes, strict=True):
+        assert code == 0 or (code == 2 and "another process" in stderr), stderr
+    assert 0 in codes
+    assert integrity(db) == "ok"
+    expected = set()
+    for code, ids in zip(codes, (first, second), strict=True):
+        if code == 0:
+            expected |= set(ids)
+    stored = set(stored_ids(db))
+    assert expected <= stored <= set(first) | set(second)
+    with sqlite3.connect(db) as connection:  # every article's story exists and sizes add up
+        orphans = connection.execute(
+            "SELECT COUNT(*) FROM articles WHERE story NOT IN (SELECT id FROM stories)"
+        ).fetchone()[0]
+        total = connection.execute("SELECT SUM(size) FROM stories").fetchone()[0]
+    assert orphans == 0 and total == len(stored)
