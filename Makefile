@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench eval train clean chromium bench-service
+.PHONY: demo test lint bench eval train clean chromium bench-service bench-stories
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ bench: $(STAMP_DEV)
 # Load benchmark of the HTTP service; rewrites its section of docs/benchmarks.md (about a minute).
 bench-service: $(STAMP_DEV)
 	$(BIN)/python bench/bench_service.py
+
+# Stories: grouping quality on pooled AbMuSu (5 shuffles) and ingest throughput / peak memory at
+# 1k, 10k and 100k synthetic articles; rewrites its section of docs/benchmarks.md (about 10 minutes).
+bench-stories: $(STAMP_DEV)
+	$(BIN)/python bench/bench_stories.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

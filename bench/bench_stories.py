@@ -1,0 +1,359 @@
+"""Stories benchmark: grouping quality on pooled AbMuSu, and ingest scale at 1k / 10k / 100k articles.
+
+    make bench-stories      # or: .venv/bin/python bench/bench_stories.py [--sizes 1000 10000 100000]
+
+(a) Quality. Every article of AbMuSu train + validation (925 articles, 300 stories) is pooled, given an
+    id, shuffled, and run through ``tomtat.store.digest`` (in-memory store, grouping and summaries), once
+    per shuffle seed (5 seeds) with the default batch of 500 and once more per seed in batches of 25
+    (articles trickling in). The grouping is compared with the true stories: B-cubed precision, recall
+    and F1 and the adjusted Rand index; mean, standard deviation and range over the shuffles. The
+    story pairs merged most often, and the categories of merged / split articles, show where it errs.
+    AbMuSu has no dates, so the time window plays no part here.
+(b) Scale. Synthetic corpora are built from the same stories: each (story, era) is a new story whose
+    articles recombine sentences of that story's real articles, published in a 3-day span; eras are 30
+    days apart, so the same words recur every month as a different story. Each size is ingested by a
+    separate process (``tomtat ingest`` into a fresh SQLite file, batches of 500), so its peak RSS is its
+    own; we report articles/s, peak memory, the grouping's B-cubed F1 against the synthetic truth, and
+    the throughput ratio to the smallest size.
+
+The results replace the section between ``<!-- BEGIN stories -->`` and ``<!-- END stories -->`` in
+docs/benchmarks.md; other sections are left alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "../shared/data/abmusu"
+DOC = ROOT / "docs/benchmarks.md"
+BEGIN, END = "<!-- BEGIN stories -->", "<!-- END stories -->"
+SEEDS = (0, 1, 2, 3, 4)
+SIZES = (1_000, 10_000, 100_000)
+F1_TARGET = 0.95
+
+
+# --- data ------------------------------------------------------------------------------------------
+
+
+def load_pooled(data: Path) -> tuple[list[dict], dict[str, str], dict[str, str]]:
+    """AbMuSu train + validation as feed records; truth maps article id → story, story → category."""
+    records, truth, category = [], {}, {}
+    for split in ("train", "validation"):
+        with open(data / f"{split}.jsonl", encoding="utf-8") as stream:
+            for number, line in enumerate(stream):
+                cluster = json.loads(line)
+                story = f"{split[0]}{number}"
+                category[story] = cluster.get("category", "")
+                for position, document in enumerate(cluster["single_documents"]):
+                    article_id = f"{story}-{position}"
+                    lead = document.get("anchor_text") or ""
+                    text = f"{lead}\n{document['raw_text']}" if lead else document["raw_text"]
+                    records.append({"id": article_id, "title": document.get("title") or "", "text": text})
+                    truth[article_id] = story
+    return records, truth, category
+
+
+def synthetic_corpus(records: list[dict], truth: dict[str, str], size: int, seed: int = 0) -> list[dict]:
+    """``size`` new articles: per (story, era), 3-4 recombinations of the story's real sentences."""
+    from tomtat.sentences import split_sentences
+    from tomtat.text import normalize
+
+    rng = random.Random(seed)
+    by_story: dict[str, list[dict]] = defaultdict(list)
+    for record in records:
+        by_story[truth[record["id"]]].append(record)
+    def sentences(text: str) -> list[str]:
+        return [s for s in split_sentences(normalize(text)) if len(s) > 20]
+
+    pools = {story: [(d["title"], sentences(d["text"])) for d in docs] for story, docs in by_story.items()}
+    stories = sorted(pools)
+    start = date(2015, 1, 1)
+    out: list[dict] = []
+    era = 0
+    while len(out) < size:
+        for story in stories:
+            day = start + timedelta(days=30 * era + rng.randrange(3))
+            for number in range(rng.choice((3, 3, 4))):
+                if len(out) >= size:
+                    break
+                title, base = rng.choice(pools[story])
+                other = rng.choice(pools[story])[1]
+                take = max(3, int(len(base) * rng.uniform(0.5, 0.8)))
+                sentences = base[:2] + rng.sample(base[2:], min(len(base[2:]), take)) + rng.sample(
+                    other, min(len(other), 3)
+                )
+                published = day + timedelta(days=rng.randrange(3))
+                out.append(
+                    {
+                        "id": f"{story}-e{era}-{number}",
+                        "title": title,
+                        "text": "\n".join(sentences),
+                        "published": published.isoformat(),
+                    }
+                )
+        era += 1
+    rng.shuffle(out)
+    out.sort(key=lambda r: r["published"])  # a feed arrives roughly in time order, shuffled within a day
+    return out
+
+
+# --- metrics ---------------------------------------------------------------------------------------
+
+
+def bcubed(predicted: dict[str, str], truth: dict[str, str]) -> tuple[float, float, float]:
+    """B-cubed precision, recall and F1 in O(n) from the (predicted, true) cluster sizes."""
+    pair = Counter((predicted[k], truth[k]) for k in truth)
+    pred_size = Counter(predicted[k] for k in truth)
+    true_size = Counter(truth.values())
+    precision = sum(n * n / pred_size[p] for (p, _), n in pair.items()) / len(truth)
+    recall = sum(n * n / true_size[t] for (_, t), n in pair.items()) / len(truth)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
+def ari(predicted: dict[str, str], truth: dict[str, str]) -> float:
+    from sklearn.metrics import adjusted_rand_score
+
+    keys = sorted(truth)
+    return adjusted_rand_score([truth[k] for k in keys], [predicted[k] for k in keys])
+
+
+def spread(values: list[float]) -> str:
+    mean, deviation = statistics.mean(values), statistics.pstdev(values)
+    return f"{mean:.3f} ± {deviation:.3f} ({min(values):.3f}–{max(values):.3f})"
+
+
+# --- (a) quality -----------------------------------------------------------------------------------
+
+
+def quality(data: Path) -> dict:
+    from tomtat.store import digest
+
+    records, truth, category = load_pooled(data)
+    runs: dict[str, list[dict]] = {"batch 500": [], "batch 25": []}
+    merged_pairs: Counter[tuple[str, str]] = Counter()
+    split_categories: Counter[str] = Counter()
+    merged_categories: Counter[str] = Counter()
+    for seed in SEEDS:
+        shuffled = records[:]
+        random.Random(seed).shuffle(shuffled)
+        for label, batch in (("batch 500", 500), ("batch 25", 25)):
+            started = time.perf_counter()
+            result = digest(shuffled, batch_size=batch, words=200 if batch == 500 else 50)
+            seconds = time.perf_counter() - started
+            predicted = {a: s.id for s in result.stories for a in s.article_ids}
+            p, r, f = bcubed(predicted, truth)
+            runs[label].append(
+                {"seed": seed, "precision": p, "recall": r, "f1": f, "ari": ari(predicted, truth),
+                 "stories": len(result.stories), "copies": result.report.copies, "seconds": seconds}
+            )
+            if batch != 500:
+                continue
+            for story in result.stories:
+                gold = Counter(truth[a] for a in story.article_ids)
+                if len(gold) > 1:
+                    for first in gold:
+                        merged_categories[category[first]] += gold[first]
+                    names = sorted(gold)
+                    for i, first in enumerate(names):
+                        for second in names[i + 1 :]:
+                            merged_pairs[(first, second)] += 1
+            stories_of: dict[str, set[str]] = defaultdict(set)
+            for article, story in predicted.items():
+                stories_of[truth[article]].add(story)
+            for gold_story, found in stories_of.items():
+                if len(found) > 1:
+                    split_categories[category[gold_story]] += 1
+    titles = {r["id"].rsplit("-", 1)[0]: r["title"] for r in records}
+    return {
+        "articles": len(records),
+        "stories": len(set(truth.values())),
+        "runs": runs,
+        "merged_pairs": [
+            (a, b, n, category[a], titles.get(a, ""), titles.get(b, ""))
+            for (a, b), n in merged_pairs.most_common(6)
+        ],
+        "merged_categories": merged_categories.most_common(),
+        "split_categories": split_categories.most_common(),
+        "category_sizes": Counter(category.values()).most_common(),
+    }
+
+
+# --- (b) scale -------------------------------------------------------------------------------------
+
+
+def scale_child(feed: Path, db: Path) -> dict:
+    """Runs in its own process: ingest ``feed`` into ``db`` and report time, memory and grouping."""
+    from tomtat.feeds import read_feed
+    from tomtat.store import Store
+
+    started = time.perf_counter()
+    with Store(db) as store:
+        report = store.ingest(read_feed(feed), batch_size=500)
+        seconds = time.perf_counter() - started
+        stories = store.count_stories()
+    predicted = {a.article_id: a.story_id for a in report.assignments}
+    truth = {key: key.rsplit("-", 1)[0] for key in predicted}
+    p, r, f = bcubed(predicted, truth)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "articles": report.added, "seconds": seconds, "per_second": report.added / seconds,
+        "peak_mb": peak_mb, "stories": stories, "true_stories": len(set(truth.values())),
+        "precision": p, "recall": r, "f1": f, "copies": report.copies, "errors": len(report.errors),
+        "db_mb": db.stat().st_size / 2**20,
+    }
+
+
+def scale(data: Path, sizes: tuple[int, ...]) -> list[dict]:
+    records, truth, _ = load_pooled(data)
+    results = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for size in sizes:
+            feed = Path(scratch) / f"feed-{size}.jsonl"
+            with open(feed, "w", encoding="utf-8") as out:
+                for record in synthetic_corpus(records, truth, size):
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            db = Path(scratch) / f"scale-{size}.db"
+            print(f"scale: ingesting {size} articles in a child process ...", file=sys.stderr, flush=True)
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", str(feed), str(db)],
+                capture_output=True, text=True, check=True,
+            )
+            result = json.loads(done.stdout)
+            result["size"] = size
+            results.append(result)
+            print(f"  {json.dumps(result)}", file=sys.stderr, flush=True)
+            feed.unlink()
+            for path in Path(scratch).glob(f"scale-{size}.db*"):
+                path.unlink()
+    return results
+
+
+# --- report ----------------------------------------------------------------------------------------
+
+
+def render(q: dict, s: list[dict], command: str) -> str:
+    lines = [
+        "## Stories: grouping quality and ingest scale",
+        "",
+        f"Regenerate: `{command}` (bench/bench_stories.py).",
+        "",
+        f"**Quality.** All {q['articles']} articles of AbMuSu train + validation "
+        f"({q['stories']} true stories) pooled, shuffled with 5 seeds and run through "
+        "`tomtat.store.digest` (in-memory store, grouping and 200-syllable summaries). "
+        "Mean ± standard deviation (range) over the 5 shuffles:",
+        "",
+        "| arrival | B-cubed P | B-cubed R | B-cubed F1 | ARI | stories found | s per run |",
+        "|---|---|---|---|---|---:|---:|",
+    ]
+    for label, runs in q["runs"].items():
+        name = "all at once (batches of 500)" if label == "batch 500" else "trickling in (batches of 25)"
+        lines.append(
+            f"| {name} | {spread([r['precision'] for r in runs])} | {spread([r['recall'] for r in runs])} | "
+            f"{spread([r['f1'] for r in runs])} | {spread([r['ari'] for r in runs])} | "
+            f"{statistics.mean(r['stories'] for r in runs):.0f} | "
+            f"{statistics.mean(r['seconds'] for r in runs):.1f} |"
+        )
+    f1 = statistics.mean(r["f1"] for r in q["runs"]["batch 500"])
+    verdict = "met" if f1 >= F1_TARGET else "**not met**"
+    lines += [
+        "",
+        f"Target B-cubed F1 ≥ {F1_TARGET}: {verdict} (mean {f1:.3f}).",
+        "",
+        "Where it errs (batches of 500, summed over the 5 shuffles): articles in merged stories by "
+        "category — "
+        + ", ".join(f"{c} {n}" for c, n in q["merged_categories"])
+        + "; true stories split, by category — "
+        + ", ".join(f"{c} {n}" for c, n in q["split_categories"])
+        + ". True stories per category: "
+        + ", ".join(f"{c} {n}" for c, n in q["category_sizes"])
+        + ". True stories merged most often:",
+        "",
+        "| stories | times (of 5) | category | a title of each |",
+        "|---|---:|---|---|",
+    ]
+    for first, second, count, cat, title_a, title_b in q["merged_pairs"]:
+        lines.append(f"| {first} + {second} | {count} | {cat} | {title_a.strip()} / {title_b.strip()} |")
+    base = s[0]["per_second"] if s else 1.0
+    lines += [
+        "",
+        "**Scale.** Synthetic corpora recombining the sentences of each AbMuSu story into new articles, one "
+        "story per (true story, 30-day era), 3–4 articles each published within 3 days; fed in date "
+        "order to `Store.ingest` (SQLite file, WAL, batches of 500) in a fresh process per size. Peak RSS "
+        "is the child's `ru_maxrss`.",
+        "",
+        "| articles | seconds | articles/s | vs 1k | peak RSS MB | DB MB | stories (true) | B-cubed F1 |",
+        "|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for r in s:
+        lines.append(
+            f"| {r['size']:,} | {r['seconds']:.1f} | {r['per_second']:.0f} | {r['per_second'] / base:.2f}× | "
+            f"{r['peak_mb']:.0f} | {r['db_mb']:.0f} | {r['stories']:,} ({r['true_stories']:,}) | "
+            f"{r['f1']:.3f} |"
+        )
+    if s:
+        top = s[-1]
+        lines += [
+            "",
+            f"Targets at {top['size']:,}: under 10 minutes — {top['seconds'] / 60:.1f} min; peak memory "
+            f"under 4 GB — {top['peak_mb'] / 1024:.2f} GB; throughput within 2× of the smallest size — "
+            f"{base / top['per_second']:.2f}× slower.",
+        ]
+    lines += ["", f"Python {platform.python_version()} on {platform.machine()}, measured {date.today()}."]
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    section = f"{BEGIN}\n{text}\n{END}"
+    if not DOC.exists():
+        DOC.write_text(f"# Benchmarks\n\n{section}\n", encoding="utf-8")
+        return
+    current = DOC.read_text(encoding="utf-8")
+    if BEGIN in current and END in current:
+        head, rest = current.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        DOC.write_text(head + section + tail, encoding="utf-8")
+    else:
+        DOC.write_text(current.rstrip("\n") + "\n\n" + section + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DATA, help="AbMuSu directory (train/validation.jsonl)")
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES), help="scale sizes")
+    parser.add_argument("--no-write", action="store_true", help="print the section, leave the doc alone")
+    parser.add_argument("--child", nargs=2, metavar=("FEED", "DB"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(scale_child(Path(args.child[0]), Path(args.child[1]))))
+        return 0
+    if not (args.data / "train.jsonl").is_file():
+        print(f"bench_stories: AbMuSu not found at {args.data}", file=sys.stderr)
+        return 2
+    print("quality: 5 shuffles × 2 batch sizes ...", file=sys.stderr, flush=True)
+    q = quality(args.data)
+    s = scale(args.data, tuple(args.sizes))
+    command = "make bench-stories"
+    if tuple(args.sizes) != SIZES:
+        command = f"python bench/bench_stories.py --sizes {' '.join(map(str, args.sizes))}"
+    text = render(q, s, command)
+    print(text)
+    if not args.no_write:
+        write_section(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
