@@ -183,6 +183,18 @@ def strip_dateline(sentence: str) -> str:
     return sentence
 
 
+def infer_title(text: str) -> str:
+    """The first line of a plain-text article when it reads as a headline (short, no final punctuation).
+
+    Text files saved from news sites usually start with the headline; recovering it gives the ranker the
+    same title signal that structured input (AbMuSu's ``title``) provides.
+    """
+    first_line, newline, _ = text.strip().partition("\n")
+    if not newline or noise_reason(first_line, first_line) != "heading":
+        return ""
+    return first_line.strip()
+
+
 def segment_article(article: Article, doc: int) -> list[Sentence]:
     """Split one article into numbered sentences: lead (sapo) first, then the body.
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from tomtat import features, selection
 from tomtat.errors import InputError
 from tomtat.scoring import Scorer, load_default_scorer
-from tomtat.sentences import segment
+from tomtat.sentences import infer_title, segment
 from tomtat.text import normalize
 from tomtat.types import Article, Summary, SummarySentence
 
@@ -37,9 +37,10 @@ def as_articles(items: Sequence[str | Article]) -> list[Article]:
         elif not isinstance(item, Article):
             raise InputError(f"article {position}: expected str or tomtat.Article, got {type(item).__name__}")
         name = item.source or str(position)
+        text = normalize(item.text)
         article = Article(
-            text=normalize(item.text),
-            title=normalize(item.title).replace("\n", " "),
+            text=text,
+            title=normalize(item.title).replace("\n", " ") or infer_title(text),
             lead=normalize(item.lead),
             source=name,
         )
