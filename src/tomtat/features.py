@@ -3,11 +3,21 @@
 Position in the article, agreement with the headline and the sapo (lead), and support across outlets
 (a fact reported by several articles matters more) are the strongest signals in news; length and
 content-word density keep short fragments and long digressions down.
+
+Every feature is computed from the story alone (no external resources), in one pass over the candidate
+sentences, so the whole stage costs a few milliseconds per story. Features are shallow on purpose: the
+ranker that combines them is learned (see :mod:`tomtat.train`), and a tree ensemble does not need them
+scaled.
+
+The *anchor* of an article is its publisher's sapo when one is given; otherwise (plain text files) it is
+the first content paragraph, capped at :data:`PSEUDO_ANCHOR_SENTENCES` sentences so that a body without
+line breaks does not become one huge "lead".
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -16,19 +26,69 @@ import numpy as np
 from tomtat.text import match_tokens, ngrams
 from tomtat.types import Sentence, SentenceKind, Story
 
+MIN_CANDIDATE_TOKENS = 4
+PSEUDO_ANCHOR_SENTENCES = 2
+
 FEATURE_NAMES: tuple[str, ...] = (
     "position",
-    "position_inverse",
-    "relative_position",
+    "block_position",
     "is_lead",
-    "length",
-    "title_unigram_overlap",
-    "title_bigram_overlap",
-    "lead_bigram_overlap",
-    "centroid_cosine",
-    "cross_doc_bigram_support",
+    "lead_given",
+    "title_given",
+    "relative_position",
+    "paragraph",
+    "position_in_paragraph",
+    "doc_sentences",
     "doc_count",
+    "length",
+    "length_ratio",
+    "title_unigram_own",
+    "title_bigram_own",
+    "title_unigram_all",
+    "title_bigram_all",
+    "title_coverage",
+    "anchor_unigram_all",
+    "anchor_bigram_all",
+    "anchor_bigram_other_docs",
+    "anchor_coverage",
+    "centroid_cosine",
+    "centroid_rank",
+    "cross_doc_bigram_support",
+    "cross_doc_best_overlap",
+    "cross_doc_matching_docs",
+    "story_bigram_frequency",
+    "digit_fraction",
+    "capitalized_fraction",
+    "has_quote",
+    "starts_with_quote",
+    "ends_with_colon",
+    "is_question",
+    "has_parenthesis",
+    "first_person",
+    "doc_centrality",
+    "doc_length_share",
 )
+# A tree ranker sees one sentence at a time; "best in the story" or "best of its article" is often
+# what matters, so the strongest signals are also given as ranks (0 = best, 1 = worst).
+RANKED_IN_STORY: tuple[str, ...] = (
+    "anchor_bigram_all",
+    "cross_doc_bigram_support",
+    "story_bigram_frequency",
+    "title_bigram_all",
+    "cross_doc_best_overlap",
+)
+RANKED_IN_DOC: tuple[str, ...] = ("anchor_bigram_all", "centroid_cosine", "cross_doc_bigram_support")
+FEATURE_NAMES = (
+    FEATURE_NAMES
+    + tuple(f"{name}_story_rank" for name in RANKED_IN_STORY)
+    + tuple(f"{name}_doc_rank" for name in RANKED_IN_DOC)
+)
+
+_QUOTES = "“”\"‘’«»"
+_CAPITALIZED = re.compile(r"\b[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢÍÌỈĨỊÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴÉÈẺẼẸÓÒỎÕỌ]\w*")
+_FIRST_PERSON = frozenset({"tôi", "chúng", "mình", "em", "anh", "chị"})
+
+Bigram = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -42,57 +102,197 @@ class FeatureMatrix:
 
 def candidates_of(story: Story) -> list[Sentence]:
     """Sentences that may appear in a summary: not noise, and long enough to say something."""
-    return [s for s in story.sentences if not s.is_noise and len(match_tokens(s.text)) >= 4]
+    return [
+        s for s in story.sentences if not s.is_noise and len(match_tokens(s.text)) >= MIN_CANDIDATE_TOKENS
+    ]
+
+
+def _fraction(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _anchors(story: Story) -> dict[int, list[Sentence]]:
+    """The anchor sentences of every article: the given sapo, or the first few sentences of the body."""
+    anchors: dict[int, list[Sentence]] = {}
+    for s in story.sentences:
+        if s.is_noise:
+            continue
+        given = bool(story.articles[s.doc].lead.strip())
+        if s.kind is SentenceKind.LEAD and (given or s.position < PSEUDO_ANCHOR_SENTENCES):
+            anchors.setdefault(s.doc, []).append(s)
+    return anchors
 
 
 def extract(story: Story) -> FeatureMatrix:
+    """Compute :data:`FEATURE_NAMES` for every candidate sentence of ``story``."""
     candidates = candidates_of(story)
+    if not candidates:
+        return FeatureMatrix(candidates=(), values=np.zeros((0, len(FEATURE_NAMES))))
+    doc_count = len(story.articles)
     toks = [match_tokens(s.text) for s in candidates]
     bigrams = [set(ngrams(t, 2)) for t in toks]
-    doc_lengths = Counter(s.doc for s in candidates)
-    titles = [set(match_tokens(a.title)) for a in story.articles]
-    title_bigrams = [set(ngrams(match_tokens(a.title), 2)) for a in story.articles]
-    all_title_bigrams = set().union(*title_bigrams) if title_bigrams else set()
-    all_title_unigrams = set().union(*titles) if titles else set()
-    lead_bigrams = set().union(*(b for s, b in zip(candidates, bigrams, strict=True) if s.kind is SentenceKind.LEAD))
+    unigrams = [set(t) for t in toks]
+
+    title_tokens = [match_tokens(a.title) for a in story.articles]
+    title_unigrams = [set(t) for t in title_tokens]
+    title_bigrams = [set(ngrams(t, 2)) for t in title_tokens]
+    all_title_unigrams = set().union(*title_unigrams)
+    all_title_bigrams = set().union(*title_bigrams)
+    title_given = float(any(a.title.strip() for a in story.articles))
+
+    anchors = _anchors(story)
+    anchor_bigrams_of_doc = {
+        doc: set().union(*(set(ngrams(match_tokens(s.text), 2)) for s in sentences))
+        for doc, sentences in anchors.items()
+    }
+    all_anchor_bigrams = set().union(*anchor_bigrams_of_doc.values())
+    anchor_other_of_doc = [
+        set().union(*(g for d, g in anchor_bigrams_of_doc.items() if d != doc)) for doc in range(doc_count)
+    ]
+    anchor_unigrams = set().union(*(set(match_tokens(s.text)) for ss in anchors.values() for s in ss))
+    anchor_ids = {(s.doc, s.index) for ss in anchors.values() for s in ss}
+
+    # Block position: index within the sapo for lead sentences, within the body for body sentences, so
+    # "first sentence of the body" means the same with or without a given sapo.
+    lead_counts: Counter[int] = Counter(s.doc for s in candidates if s.kind is SentenceKind.LEAD)
+    doc_sizes: Counter[int] = Counter(s.doc for s in candidates)
+    first_body_paragraph: dict[int, int] = {}
+    paragraph_starts: dict[tuple[int, int], int] = {}
+    for s in candidates:
+        if s.kind is SentenceKind.BODY:
+            first_body_paragraph.setdefault(s.doc, s.paragraph)
+        paragraph_starts.setdefault((s.doc, s.paragraph), s.position)
 
     doc_frequency: Counter[str] = Counter()
-    for t in toks:
-        doc_frequency.update(set(t))
-    n = max(len(toks), 1)
+    for u in unigrams:
+        doc_frequency.update(u)
+    n = len(toks)
+    idf = {w: math.log(1 + n / c) for w, c in doc_frequency.items()}
     centroid: Counter[str] = Counter()
     for t in toks:
         centroid.update(t)
-    weights = {w: c * math.log(1 + n / doc_frequency[w]) for w, c in centroid.items()}
-    centroid_norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+    centroid_weights = {w: c * idf[w] for w, c in centroid.items()}
+    centroid_norm = math.sqrt(sum(v * v for v in centroid_weights.values())) or 1.0
 
-    bigram_docs: dict[tuple[str, str], set[int]] = {}
+    bigram_docs: dict[Bigram, set[int]] = {}
+    bigram_frequency: Counter[Bigram] = Counter()
     for s, b in zip(candidates, bigrams, strict=True):
+        bigram_frequency.update(b)
         for g in b:
             bigram_docs.setdefault(g, set()).add(s.doc)
-    doc_count = len(story.articles)
+
+    # Best bigram overlap with a sentence of each other article (how many outlets report this fact),
+    # from the sentence × shared-bigram incidence matrix.
+    shared_index = {g: k for k, g in enumerate(g for g, d in bigram_docs.items() if len(d) > 1)}
+    incidence = np.zeros((n, len(shared_index)), dtype=np.float32)
+    for i, b in enumerate(bigrams):
+        incidence[i, [shared_index[g] for g in b if g in shared_index]] = 1.0
+    sizes = np.asarray([max(len(b), 1) for b in bigrams], dtype=np.float64)
+    overlap = (incidence @ incidence.T) / sizes[:, None]
+    sentence_docs = np.asarray([s.doc for s in candidates])
+    best_by_doc = np.zeros((n, doc_count))
+    for doc in range(doc_count):
+        in_doc = sentence_docs == doc
+        if in_doc.any():
+            best_by_doc[:, doc] = overlap[:, in_doc].max(axis=1)
+    best_by_doc[np.arange(n), sentence_docs] = 0.0
+
+    # How central each article is: the share of its bigrams that other articles also use. The reference
+    # tends to follow one main article; the most central one is the best guess of which.
+    doc_bigrams = [set() for _ in range(doc_count)]
+    for s, b in zip(candidates, bigrams, strict=True):
+        doc_bigrams[s.doc] |= b
+    doc_centrality = [
+        _fraction(sum(1 for g in grams if len(bigram_docs[g]) > 1), len(grams)) for grams in doc_bigrams
+    ]
+    total_tokens = sum(len(t) for t in toks) or 1
+    doc_tokens: Counter[int] = Counter()
+    for s, t in zip(candidates, toks, strict=True):
+        doc_tokens[s.doc] += len(t)
 
     rows = []
-    for s, t, b in zip(candidates, toks, bigrams, strict=True):
+    for i, (s, t, b, u) in enumerate(zip(candidates, toks, bigrams, unigrams, strict=True)):
         size = max(len(b), 1)
         counts = Counter(t)
-        vec_norm = math.sqrt(sum((c * math.log(1 + n / doc_frequency[w])) ** 2 for w, c in counts.items())) or 1.0
-        cosine = sum(c * math.log(1 + n / doc_frequency[w]) * weights[w] for w, c in counts.items())
-        support = sum(len(bigram_docs[g]) - 1 for g in b) / size
+        vec_norm = math.sqrt(sum((c * idf[w]) ** 2 for w, c in counts.items())) or 1.0
+        cosine = sum(c * idf[w] * centroid_weights[w] for w, c in counts.items()) / (vec_norm * centroid_norm)
+        is_lead = s.kind is SentenceKind.LEAD
+        lead_given = bool(story.articles[s.doc].lead.strip())
+        block_position = s.position if is_lead else s.position - lead_counts[s.doc]
+        paragraph = s.paragraph - first_body_paragraph.get(s.doc, s.paragraph) if not is_lead else -1
+        is_anchor = (s.doc, s.index) in anchor_ids
+        anchor_other = anchor_other_of_doc[s.doc]
+        anchor_all = anchor_other if is_anchor else all_anchor_bigrams
+        own_title_u, own_title_b = title_unigrams[s.doc], title_bigrams[s.doc]
+        best_title_coverage = max(
+            (_fraction(len(b & tb), len(tb)) for tb in title_bigrams if tb), default=0.0
+        )
+        best_anchor_coverage = max(
+            (_fraction(len(b & g), len(g)) for d, g in anchor_bigrams_of_doc.items() if d != s.doc and g),
+            default=0.0,
+        )
+        others = [best_by_doc[i, d] for d in range(doc_count) if d != s.doc]
+        text = s.text
+        words = text.split()
+
         rows.append(
             (
                 s.position,
-                1.0 / (1 + s.position),
-                s.position / max(doc_lengths[s.doc], 1),
-                float(s.kind is SentenceKind.LEAD),
-                len(t),
-                len(set(t) & all_title_unigrams) / max(len(set(t)), 1),
-                len(b & all_title_bigrams) / size,
-                len(b & lead_bigrams) / size if s.kind is not SentenceKind.LEAD else 1.0,
-                cosine / (vec_norm * centroid_norm),
-                support,
+                block_position,
+                float(is_lead),
+                float(lead_given),
+                title_given,
+                _fraction(s.position, doc_sizes[s.doc]),
+                paragraph,
+                s.position - paragraph_starts[(s.doc, s.paragraph)],
+                doc_sizes[s.doc],
                 doc_count,
+                len(t),
+                len(t) * n / total_tokens,
+                _fraction(len(u & own_title_u), len(u)),
+                _fraction(len(b & own_title_b), size),
+                _fraction(len(u & all_title_unigrams), len(u)),
+                _fraction(len(b & all_title_bigrams), size),
+                best_title_coverage,
+                _fraction(len(u & anchor_unigrams), len(u)),
+                _fraction(len(b & anchor_all), size),
+                _fraction(len(b & anchor_other), size),
+                best_anchor_coverage,
+                cosine,
+                0.0,  # centroid_rank, filled below
+                sum(len(bigram_docs[g]) - 1 for g in b) / size / max(doc_count - 1, 1),
+                max(others, default=0.0),
+                sum(1 for o in others if o >= 0.3),
+                sum(bigram_frequency[g] - 1 for g in b) / size,
+                _fraction(sum(1 for w in t if w.isdigit()), len(t)),
+                _fraction(len(_CAPITALIZED.findall(text)) - 1, len(words)),
+                float(any(q in text for q in _QUOTES)),
+                float(text[:1] in _QUOTES or text[:1] == "-"),
+                float(text.rstrip().endswith(":")),
+                float(text.rstrip(_QUOTES + " ").endswith("?")),
+                float("(" in text),
+                float(bool(_FIRST_PERSON & u)),
+                doc_centrality[s.doc],
+                doc_tokens[s.doc] / total_tokens,
             )
         )
-    values = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_NAMES))
+    base = np.asarray(rows, dtype=np.float64).reshape(n, len(rows[0]) if rows else 0)
+    column = {name: i for i, name in enumerate(FEATURE_NAMES)}
+    base[:, column["centroid_rank"]] = _ranks(base[:, column["centroid_cosine"]])
+    docs = sentence_docs
+    extra = [_ranks(base[:, column[name]]) for name in RANKED_IN_STORY]
+    for name in RANKED_IN_DOC:
+        ranks = np.zeros(n)
+        for doc in np.unique(docs):
+            mask = docs == doc
+            ranks[mask] = _ranks(base[mask, column[name]])
+        extra.append(ranks)
+    values = np.column_stack([base, *extra])
     return FeatureMatrix(candidates=tuple(candidates), values=values)
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Rank of each value from the largest (0.0) to the smallest (1.0); ties keep reading order."""
+    ranks = np.empty(len(values))
+    ranks[np.argsort(-values, kind="stable")] = np.arange(len(values)) / max(len(values) - 1, 1)
+    return ranks

@@ -1,0 +1,53 @@
+import numpy as np
+
+from tomtat.features import FEATURE_NAMES, candidates_of, extract
+from tomtat.sentences import segment
+from tomtat.types import Article
+
+BODY_A = (
+    "Sáng 13/9, ông Kim Jong-un đã gặp ông Putin tại sân bay vũ trụ Vostochny ở vùng Viễn Đông.\n"
+    "Hai nhà lãnh đạo hội đàm trong nhiều giờ về hợp tác quân sự và kinh tế.\n"
+    "Thời tiết hôm đó khá đẹp và có nhiều phóng viên đứng chờ bên ngoài."
+)
+BODY_B = (
+    "Ông Kim Jong-un đã gặp ông Putin tại sân bay vũ trụ Vostochny sáng 13/9.\n"
+    "Chuyến thăm kéo dài nhiều ngày theo truyền thông hai nước."
+)
+
+
+def story(lead: str = ""):
+    return segment(
+        [Article(text=BODY_A, title="Kim Jong-un gặp Putin", lead=lead), Article(text=BODY_B, title="")]
+    )
+
+
+def column(matrix, name):
+    return matrix.values[:, FEATURE_NAMES.index(name)]
+
+
+def test_one_row_per_candidate_and_all_features_finite():
+    matrix = extract(story())
+    assert matrix.values.shape == (len(candidates_of(story())), len(FEATURE_NAMES))
+    assert np.isfinite(matrix.values).all()
+
+
+def test_cross_document_support_marks_the_fact_both_outlets_report():
+    matrix = extract(story())
+    support = column(matrix, "cross_doc_best_overlap")
+    texts = [s.text for s in matrix.candidates]
+    shared = texts.index(next(t for t in texts if t.startswith("Sáng 13/9")))
+    weather = texts.index(next(t for t in texts if t.startswith("Thời tiết")))
+    assert support[shared] > 0.5 > support[weather]
+
+
+def test_block_position_counts_the_body_from_zero_whether_or_not_a_sapo_is_given():
+    with_sapo = extract(story(lead="Hai nhà lãnh đạo Nga và Triều Tiên gặp nhau ở Viễn Đông."))
+    without = extract(story())
+    first_body = [s.text for s in with_sapo.candidates].index(with_sapo.candidates[1].text)
+    assert column(with_sapo, "block_position")[first_body] == 0
+    assert column(with_sapo, "lead_given")[0] == 1 and column(without, "lead_given")[0] == 0
+
+
+def test_empty_story_gives_empty_matrix():
+    matrix = extract(segment([Article(text="Ngắn.")]))
+    assert matrix.values.shape == (0, len(FEATURE_NAMES))

@@ -1,0 +1,44 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tomtat.corpus import load_clusters
+from tomtat.scoring import LightGBMScorer
+from tomtat.train import VARIANTS, fit, make_examples, sentence_labels, train
+
+DATA = Path(__file__).resolve().parents[1] / "../shared/data/abmusu/train.jsonl"
+needs_data = pytest.mark.skipif(not DATA.exists(), reason=f"AbMuSu train data not found at {DATA}")
+
+
+def test_labels_are_bigram_precision_against_the_reference():
+    labels = sentence_labels(["Hà Nội mưa to", "trời nắng đẹp quá"], "Hôm nay Hà Nội mưa to cả ngày.")
+    assert labels[0] == pytest.approx(1.0) and labels[1] == 0.0
+
+
+def test_variants_remove_line_breaks_and_sapo():
+    from tomtat.types import Article
+
+    article = Article(text="a\nb", title="t", lead="l")
+    assert "\n" not in VARIANTS["no_line_breaks"](article).text
+    plain = VARIANTS["no_title_no_sapo"](article)
+    assert plain.lead == "" and plain.title == ""
+
+
+@needs_data
+def test_fit_is_deterministic_and_the_model_loads(tmp_path):
+    clusters = load_clusters(DATA)[:8]
+    examples = make_examples(clusters, variants=("as_given",))
+    first = fit(examples, rounds=10).model_to_string()
+    second = fit(examples, rounds=10).model_to_string()
+    assert first == second
+    scorer = LightGBMScorer(first)
+    scores = scorer.predict(examples[0].matrix)
+    assert np.isfinite(scores).all()
+
+
+@needs_data
+@pytest.mark.slow
+def test_train_writes_a_loadable_model(tmp_path):
+    out = train(DATA, tmp_path / "ranker.txt", rounds=5)
+    LightGBMScorer(out.read_text(encoding="utf-8"))
