@@ -13,12 +13,13 @@ from functools import lru_cache
 from tomtat import features, selection
 from tomtat.errors import InputError
 from tomtat.scoring import Scorer, load_default_scorer
-from tomtat.sentences import infer_title, segment
+from tomtat.sentences import infer_title, segment, truncate
 from tomtat.text import normalize
 from tomtat.types import Article, Summary, SummarySentence
 
 DEFAULT_WORDS = 200
 MAX_WORDS = 100_000
+MAX_CANDIDATE_SENTENCES = 3000  # bounds time and memory on huge input; see sentences.truncate
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +73,7 @@ def summarize(
     """
     budget = check_words(words)
     docs = as_articles(articles)
-    story = segment(docs)
+    story = truncate(segment(docs), MAX_CANDIDATE_SENTENCES)
     matrix = features.extract(story)
     scores = (scorer or default_scorer()).predict(matrix)
     chosen = selection.select(matrix.candidates, scores, budget)

@@ -1,0 +1,213 @@
+"""End-to-end tests of the real ``tomtat`` command (subprocesses), including every bad input."""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tomtat.text import count_syllables
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "story"
+
+
+def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tomtat", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def assert_clean_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines and lines[-1].startswith(
+        ("tomtat: error:", "tomtat summarize: error:", "tomtat batch: error:")
+    )
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def test_summarize_example_as_text_markdown_and_json():
+    text = run("summarize", str(EXAMPLE))
+    assert text.returncode == 0, text.stderr
+    assert 0 < count_syllables(text.stdout) <= 200
+
+    markdown = run("summarize", str(EXAMPLE), "--format", "markdown", "--words", "80")
+    assert markdown.returncode == 0
+    assert "[^1]" in markdown.stdout and "[^1]: " in markdown.stdout
+
+    result = run("summarize", *map(str, sorted(EXAMPLE.glob("*.txt"))), "--format", "json", "--words", "80")
+    data = json.loads(result.stdout)
+    assert data["summary"] and count_syllables(data["summary"]) <= 80
+    files = {str(p) for p in EXAMPLE.glob("*.txt")}
+    for sentence in data["sentences"]:
+        assert sentence["doc"] in files and isinstance(sentence["sentence"], int)
+        assert sentence["text"] in Path(sentence["doc"]).read_text()
+
+
+def test_version_and_help():
+    assert run("--version").stdout.startswith("tomtat ")
+    assert "summarize" in run("--help").stdout
+
+
+@pytest.fixture
+def bad_files(tmp_path: Path) -> dict[str, Path]:
+    files = {
+        "empty": b"",
+        "blank": b"  \n\t\n ",
+        "binary": bytes(range(256)) * 4,
+        "legacy": b"Vi\xeat Nam \xd2\xde v\xe0 th\xea\xf2 gi\xf3i.",
+        "good": "Cầu mới bắc qua sông Lam đã thông xe hôm nay. Cầu dài 1.250 m.".encode(),
+    }
+    paths = {}
+    for name, data in files.items():
+        paths[name] = tmp_path / f"{name}.txt"
+        paths[name].write_bytes(data)
+    return paths
+
+
+def test_missing_path(tmp_path):
+    assert_clean_error(run("summarize", str(tmp_path / "nope.txt")), "nope.txt", "no such file")
+
+
+def test_directory_without_text_files(tmp_path):
+    assert_clean_error(run("summarize", str(tmp_path)), "no *.txt files")
+
+
+@pytest.mark.parametrize("name", ["empty", "blank"])
+def test_empty_file_alone_is_an_error(bad_files, name):
+    assert_clean_error(run("summarize", str(bad_files[name])), "no article with text")
+
+
+def test_empty_file_among_others_is_skipped_with_a_warning(bad_files):
+    result = run("summarize", str(bad_files["empty"]), str(bad_files["good"]))
+    assert result.returncode == 0
+    assert "empty.txt: empty file, skipped" in result.stderr
+    assert "Cầu mới" in result.stdout
+
+
+def test_binary_file(bad_files):
+    assert_clean_error(
+        run("summarize", str(bad_files["binary"]), str(bad_files["good"])), "binary.txt", "binary"
+    )
+
+
+def test_non_utf8_file_names_the_file_and_the_fix(bad_files):
+    assert_clean_error(run("summarize", str(bad_files["legacy"])), "legacy.txt", "UTF-8", "iconv")
+
+
+@pytest.mark.parametrize("words", ["0", "-3", "abc", "1.5"])
+def test_bad_word_budgets(bad_files, words):
+    assert_clean_error(run("summarize", str(bad_files["good"]), "--words", words), "--words")
+
+
+def test_one_article_is_summarized(bad_files):
+    result = run("summarize", str(bad_files["good"]), "--format", "json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["sentences"][0]["doc"] == str(bad_files["good"])
+
+
+def test_nfd_file(tmp_path):
+    import unicodedata
+
+    path = tmp_path / "nfd.txt"
+    path.write_text(unicodedata.normalize("NFD", "Tiếng Việt được viết ở dạng tổ hợp. Câu thứ hai ở đây."))
+    result = run("summarize", str(path))
+    assert result.stdout.strip() == "Tiếng Việt được viết ở dạng tổ hợp. Câu thứ hai ở đây."
+
+
+def test_two_hundred_articles_in_a_directory(tmp_path):
+    for i in range(200):
+        (tmp_path / f"a{i:03}.txt").write_text(
+            f"Sự kiện số {i} diễn ra tại địa điểm {i}. Có {i + 3} người tham dự."
+        )
+    result = run("summarize", str(tmp_path), "--words", "60", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert 0 < count_syllables(json.loads(result.stdout)["summary"]) <= 60
+
+
+@pytest.mark.slow
+def test_ten_megabyte_article_finishes_with_bounded_memory(tmp_path):
+    words = "người dân thành phố đã chứng kiến một sự kiện lớn khi nhiều cơ quan cùng tham gia".split()
+    rng = random.Random(7)
+    sentences, size = [], 0
+    while size < 10_000_000:
+        sentence = " ".join(rng.choice(words) for _ in range(rng.randint(8, 30))).capitalize() + "."
+        sentences.append(sentence + ("\n" if rng.random() < 0.2 else " "))
+        size += len(sentence.encode()) + 1
+    big = tmp_path / "big.txt"
+    big.write_text("".join(sentences))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result = run("summarize", str(big), "--words", "100")  # ~10 s
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert result.returncode == 0, result.stderr[-500:]
+    assert 0 < count_syllables(result.stdout) <= 100
+    if peak_mb > before / 1024:  # only meaningful when this child set the high-water mark
+        assert peak_mb < 1500
+
+
+def write_jsonl(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def story_line(**fields) -> str:
+    document = {
+        "title": "Cầu mới",
+        "anchor_text": "Cầu mới thông xe hôm nay.",
+        "raw_text": "Cầu dài 1.250 m. Vốn 1.800 tỷ đồng.",
+    }
+    document.update(fields)
+    return json.dumps(
+        {"single_documents": [document, document | {"raw_text": "Người dân vui mừng khi cầu thông xe."}]},
+        ensure_ascii=False,
+    )
+
+
+def test_batch_writes_one_line_per_input_line_in_order_with_error_records(tmp_path):
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            story_line(),
+            "{not json",
+            json.dumps({"single_documents": []}),
+            story_line(title=None, anchor_text=""),
+            json.dumps({"single_documents": [{"raw_text": "   "}]}),
+            story_line(),
+        ],
+    )
+    output = tmp_path / "out.jsonl"
+    result = run("batch", str(source), "-o", str(output), "--words", "30")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in output.read_text().splitlines()]
+    assert len(records) == 6
+    assert [("error" in r) for r in records] == [False, True, True, False, True, False]
+    assert records[1]["error"]["line"] == 2 and "invalid JSON" in records[1]["error"]["message"]
+    assert records[0]["summary"] and records[0]["sentences"][0].keys() >= {"text", "doc", "sentence"}
+    assert count_syllables(records[3]["summary"]) <= 30
+    assert "3 line(s) could not be summarized" in result.stderr
+    assert "100%" in result.stderr  # the progress bar
+
+
+def test_batch_on_missing_input(tmp_path):
+    assert_clean_error(
+        run("batch", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "o.jsonl")), "none.jsonl"
+    )
+
+
+def test_batch_to_stdout(tmp_path):
+    source = write_jsonl(tmp_path / "in.jsonl", [story_line()])
+    result = run("batch", str(source), "-o", "-", "--quiet")
+    assert json.loads(result.stdout)["summary"]

@@ -1,0 +1,162 @@
+import pytest
+
+from tomtat.sentences import infer_title, segment, segment_article, split_line, split_sentences
+from tomtat.types import Article, SentenceKind
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hỏi gì? Trả lời! Xong.", ["Hỏi gì?", "Trả lời!", "Xong."]),
+        (
+            "Ông nói: “Tôi đi. Anh ở lại”. Sau đó ông về.",
+            ["Ông nói: “Tôi đi. Anh ở lại”.", "Sau đó ông về."],
+        ),
+        ("Ông nói ‘mọi vấn đề. Thật’ và đi. Câu mới.", ["Ông nói ‘mọi vấn đề. Thật’ và đi.", "Câu mới."]),
+        ('Bà nói "Xong. Về thôi" rồi đi. Hết.', ['Bà nói "Xong. Về thôi" rồi đi.', "Hết."]),
+        (
+            "TP. Hồ Chí Minh có 9 triệu dân. PGS. TS. Nguyễn Văn A đến.",
+            ["TP. Hồ Chí Minh có 9 triệu dân.", "PGS. TS. Nguyễn Văn A đến."],
+        ),
+        ("Ông B. cho biết như vậy. Bà C. đồng ý.", ["Ông B. cho biết như vậy.", "Bà C. đồng ý."]),
+        (
+            "Giá 1,5 triệu đồng cho 4.000 người. Ngày 13/9/2023 họ đến.",
+            ["Giá 1,5 triệu đồng cho 4.000 người.", "Ngày 13/9/2023 họ đến."],
+        ),
+        ("Xem tại vnexpress.net/tin-moi.html. Xong.", ["Xem tại vnexpress.net/tin-moi.html.", "Xong."]),
+        ("Anh ấy nói… rồi đi. Mọi người… Họ về.", ["Anh ấy nói… rồi đi.", "Mọi người…", "Họ về."]),
+        ("Câu cuối không có dấu chấm", ["Câu cuối không có dấu chấm"]),
+        ("", []),
+    ],
+)
+def test_split_line(text, expected):
+    assert split_line(text) == expected
+
+
+def test_an_unclosed_quote_does_not_swallow_the_paragraph():
+    assert split_line("“Kim có thể đặt giá cao. Chúng tôi không biết. Thật vậy.") == [
+        "“Kim có thể đặt giá cao.",
+        "Chúng tôi không biết.",
+        "Thật vậy.",
+    ]
+
+
+def test_every_line_is_a_boundary():
+    assert split_sentences("Tiêu đề không dấu\nCâu một. Câu hai.\nTác giả: A") == [
+        "Tiêu đề không dấu",
+        "Câu một.",
+        "Câu hai.",
+        "Tác giả: A",
+    ]
+
+
+def test_text_without_line_breaks_is_still_split():
+    text = " ".join(f"Đây là câu số {i} của bài báo." for i in range(50))
+    assert len(split_sentences(text)) == 50
+
+
+def test_splitting_a_huge_paragraph_is_linear():
+    import time
+
+    line = "Câu “một. hai” ba. " * 100_000
+    started = time.perf_counter()
+    assert len(split_line(line)) == 100_000
+    assert time.perf_counter() - started < 10  # quadratic splitting would take minutes
+
+
+def kinds(text: str, **fields) -> list[tuple[str, SentenceKind]]:
+    return [(s.text, s.kind) for s in segment_article(Article(text=text, **fields), doc=0)]
+
+
+def test_noise_is_marked_but_keeps_its_index():
+    text = (
+        "Tiêu đề bài báo\n"
+        "Câu mở đầu của bài viết. Câu thứ hai.\n"
+        "0\n486\n"
+        "Một mục nhỏ\n"
+        "Nội dung tiếp theo của bài.\n"
+        "Ảnh minh họa: Nguyễn Văn A\n"
+        "Tác giả: Joanna Zajchowska\n"
+        "Việt Linh (Theo Asia Times)"
+    )
+    sentences = segment_article(Article(text=text), doc=3)
+    assert [s.index for s in sentences] == list(range(len(sentences)))
+    assert all(s.doc == 3 for s in sentences)
+    content = [s.text for s in sentences if not s.is_noise]
+    assert content == ["Câu mở đầu của bài viết.", "Câu thứ hai.", "Nội dung tiếp theo của bài."]
+    assert [s.position for s in sentences if not s.is_noise] == [0, 1, 2]
+
+
+def test_caption_paragraph_and_inline_photo_credit():
+    result = kinds(
+        "Ông Putin và ông Kim tại sân bay. (Ảnh: AFP/Getty Images)\n"
+        "Hai nhà lãnh đạo hội đàm (Ảnh: TTXVN) trong nhiều giờ."
+    )
+    assert result[0][1] is SentenceKind.NOISE and result[1][1] is SentenceKind.NOISE
+    assert result[2] == ("Hai nhà lãnh đạo hội đàm trong nhiều giờ.", SentenceKind.LEAD)
+
+
+def test_dateline_prefix_is_removed_from_the_first_sentence():
+    result = kinds("QUỐC TẾ - Hôm 13/9, hai nhà lãnh đạo đã gặp nhau tại Nga.\n(Dân trí) - Câu sau.")
+    assert result[0][0] == "Hôm 13/9, hai nhà lãnh đạo đã gặp nhau tại Nga."
+
+
+def test_lead_comes_first_and_marks_lead_sentences():
+    sentences = segment_article(Article(text="Thân bài một. Thân bài hai.", lead="Sapo của bài."), doc=0)
+    assert [(s.text, s.kind) for s in sentences] == [
+        ("Sapo của bài.", SentenceKind.LEAD),
+        ("Thân bài một.", SentenceKind.BODY),
+        ("Thân bài hai.", SentenceKind.BODY),
+    ]
+
+
+def test_without_lead_the_first_content_paragraph_is_the_lead():
+    result = kinds("Tiêu đề\nĐoạn đầu tiên. Câu nữa.\nĐoạn hai.")
+    assert [k for _, k in result] == [
+        SentenceKind.NOISE,
+        SentenceKind.LEAD,
+        SentenceKind.LEAD,
+        SentenceKind.BODY,
+    ]
+
+
+def test_segment_numbers_documents_in_order():
+    story = segment([Article(text="Bài một có câu."), Article(text="Bài hai có câu.")])
+    assert [s.doc for s in story.sentences] == [0, 1]
+    assert story.of_doc(1)[0].text == "Bài hai có câu."
+
+
+def test_infer_title():
+    assert infer_title("Khánh thành cầu mới\nNội dung bài.") == "Khánh thành cầu mới"
+    assert infer_title("Câu có dấu chấm.\nNội dung.") == ""
+    assert infer_title("Chỉ một dòng") == ""
+    assert infer_title("Tác giả: Lê Thu\nNội dung.") == ""
+
+
+def test_real_article_noise_never_becomes_content(kim_putin_dir):
+    noise_lines = {
+        "0",
+        "486",
+        "Tác giả: Joanna Zajchowska",
+        "Việt Linh (Theo Asia Times)",
+        "(Theo ntdvn.net - Lam Giang tổng hợp)",
+        "Lịch sử quan hệ giữa Triều Tiên và Nga",
+        "3 lý do khiến ông Putin và Kim Jong-un gặp mặt",
+    }
+    content = set()
+    for path in sorted(kim_putin_dir.glob("*.txt")):
+        content |= {s.text for s in segment_article(Article(text=path.read_text()), 0) if not s.is_noise}
+    assert not noise_lines & content
+    assert not any("(Ảnh:" in text for text in content)
+
+
+def test_truncate_keeps_an_equal_share_of_leading_sentences_and_their_indices():
+    from tomtat.sentences import truncate
+
+    long_article = Article(text="\n".join(f"Câu số {i} của bài dài." for i in range(100)))
+    short_article = Article(text="Câu một. Câu hai.")
+    story = segment([long_article, short_article])
+    kept = truncate(story, max_sentences=40)
+    assert [s.index for s in kept.of_doc(0)] == list(range(20))
+    assert len(kept.of_doc(1)) == 2
+    assert truncate(story, max_sentences=1000) is story

@@ -1,0 +1,70 @@
+import unicodedata
+
+import pytest
+
+from tomtat.errors import InputError
+from tomtat.text import count_syllables, decode, match_tokens, normalize, strip_html, tokens
+
+
+def test_normalize_turns_nfd_into_nfc():
+    nfd = unicodedata.normalize("NFD", "Tiếng Việt có dấu")
+    assert nfd != "Tiếng Việt có dấu"
+    assert normalize(nfd) == "Tiếng Việt có dấu"
+
+
+def test_normalize_keeps_paragraphs_and_tidies_spaces():
+    assert normalize("  Dòng  một\u00a0 \r\n\r\nDòng\thai \u200b ") == "Dòng một\n\nDòng hai"
+
+
+def test_normalize_removes_html_junk():
+    html = "<div><p>Câu một &amp; hai.</p><script>var x = 1;</script><p>Câu ba.</p></div>"
+    assert normalize(html) == "Câu một & hai.\n\nCâu ba."
+
+
+def test_strip_html_drops_comments_and_styles():
+    assert "color" not in strip_html("<style>p {color: red}</style><!-- ẩn -->Nội dung")
+    assert strip_html("<b>đậm</b>").strip() == "đậm"
+
+
+def test_text_with_angle_brackets_that_is_not_html_is_kept():
+    assert normalize("Nhiệt độ < 5 độ và > 0 độ.") == "Nhiệt độ < 5 độ và > 0 độ."
+
+
+def test_tokens_keep_vietnamese_letters_and_numbers():
+    assert tokens("Ông Nguyễn Văn Ánh nhận 1,5 triệu đồng") == [
+        "ông",
+        "nguyễn",
+        "văn",
+        "ánh",
+        "nhận",
+        "1",
+        "5",
+        "triệu",
+        "đồng",
+    ]
+
+
+def test_match_tokens_fold_old_and_new_tone_placement():
+    assert match_tokens("Hòa bình thủy lợi") == match_tokens("Hoà bình thuỷ lợi")
+    assert match_tokens("hoàn thành quý") == ["hoàn", "thành", "quý"]
+
+
+def test_count_syllables_matches_metric_tokens():
+    text = "Ngày 13/9/2023, ông Kim đến Nga."
+    assert count_syllables(text) == len(tokens(text)) == 8
+
+
+def test_decode_accepts_utf8_with_and_without_bom_and_utf16():
+    assert decode("Việt".encode()) == "Việt"
+    assert decode(b"\xef\xbb\xbf" + "Việt".encode()) == "Việt"
+    assert decode("Việt".encode("utf-16")) == "Việt"
+
+
+def test_decode_rejects_binary_with_the_file_name():
+    with pytest.raises(InputError, match=r"photo\.jpg: looks like binary"):
+        decode(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "photo.jpg")
+
+
+def test_decode_rejects_legacy_encoding_and_suggests_iconv():
+    with pytest.raises(InputError, match=r"old\.txt: not valid UTF-8.*iconv"):
+        decode(b"Vi\xeat Nam \xd2\xde", "old.txt")  # Windows-1258 bytes
