@@ -40,6 +40,10 @@ chromium:
 bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_core.py
 
+# Refit the shipped sentence ranker on AbMuSu train (deterministic; see docs/model.md).
+train: $(STAMP_RUN)
+	OMP_NUM_THREADS=1 $(BIN)/tomtat train --data ../shared/data/abmusu/train.jsonl -o src/tomtat/models/ranker.txt
+
 # Load benchmark of the HTTP service; rewrites its section of docs/benchmarks.md (about a minute).
 bench-service: $(STAMP_DEV)
 	$(BIN)/python bench/bench_service.py

@@ -200,6 +200,44 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- train -------------------------------------------------------------------------------------------
+
+
+def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
+    from tomtat.train import DEFAULT_DATA, DEFAULT_OUTPUT
+
+    parser = subparsers.add_parser(
+        "train",
+        help="fit the sentence ranker on stories with reference summaries",
+        description="Fit the LightGBM sentence ranker (deterministic) on AbMuSu-format stories and write "
+        "its text model, which tomtat loads by default (see docs/model.md).",
+    )
+    parser.add_argument("--data", default=str(DEFAULT_DATA), metavar="DATA.jsonl", help="training stories")
+    parser.add_argument("--output", "-o", default=str(DEFAULT_OUTPUT), metavar="MODEL.txt")
+    parser.add_argument(
+        "--cv", type=_positive_int, default=None, metavar="K", help="only report K-fold cross-validated ROUGE"
+    )
+    parser.set_defaults(handler=_cmd_train)
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from tomtat.corpus import load_clusters
+    from tomtat.train import VARIANTS, cross_validate, train
+
+    if args.cv:
+        source = Path(args.data)
+        if not source.is_file():
+            raise InputError(f"{source}: no such file")
+        if args.cv < 2:
+            raise InputError("--cv needs at least 2 folds")
+        scores = cross_validate(load_clusters(source), k=args.cv, eval_variants=tuple(VARIANTS))
+        for name, value in scores.items():
+            print(f"{name:22s} R1 {value.rouge1:.4f}  R2 {value.rouge2:.4f}  RL {value.rougeL:.4f}")
+        return 0
+    print(f"tomtat: wrote {train(args.data, args.output)}", file=sys.stderr)
+    return 0
+
+
 # --- serve -------------------------------------------------------------------------------------------
 
 
@@ -397,6 +435,7 @@ PARSERS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_summarize_parser,
     _add_batch_parser,
     _add_eval_parser,
+    _add_train_parser,
     _add_serve_parser,
     _add_ingest_parser,
     _add_stories_parser,
