@@ -205,14 +205,14 @@ class Decision:
     merge: tuple[int, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     key: str
     story: int
     published: float | None
     terms: array
     weights: array
-    minhash: tuple[int, ...]
+    minhash: array
     copy: bool = False
 
 
@@ -418,7 +418,8 @@ class StoryIndex:
             return
         terms, weights = self.vector(fingerprint)
         position = len(self._entries)
-        self._entries.append(_Entry(key, story, published, terms, weights, fingerprint.minhash, copy))
+        minhash = array("I", fingerprint.minhash)  # not a tuple of ints: nothing for the GC to traverse
+        self._entries.append(_Entry(key, story, published, terms, weights, minhash, copy))
         self._position[key] = position
         self._members[story].append(position)
         bucket = self._bucket(published)
