@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -39,6 +39,8 @@ TOP = 5  # facts per kind: a glance, not a dump
 MIN_QUOTE_SYLLABLES = 6  # shorter quoted text is a scare quote or a fragment ("mức giá", "phải trả giá")
 MAX_RATIO = 2.0  # two figures further apart than this are different facts, not one fact misreported
 MAX_DAY_GAP = 2  # two dates further apart than this are different events
+MIN_SHARED_WORDS = 2  # content words two figures' surroundings must share to be the same claim
+MIN_DISPUTED_VALUE = 5
 
 
 # --- records -----------------------------------------------------------------------------------------
@@ -427,6 +429,10 @@ _DM_CUE = re.compile(
     r"và|hoặc|hay|đêm)\s*|\(\s*|\s*-\s*|\d\s*/\s*\d+\s*(?:,|và|-|–)\s*)$"
 )
 _TIME_DURATION_BEFORE = re.compile(r"(?i:\b(?:trong|mất|kéo dài|suốt|sau|chỉ|hơn|gần|khoảng)\s*)$")
+_RANGE_BEFORE = re.compile(
+    r"(?i:\b(?:từ|kể từ|đến|tới|trước|sau|cho đến|đến hết|hết)\s+"
+    r"(?:(?:ngày|hôm|sáng|trưa|chiều|tối|đêm|lúc)\s+)*)$"
+)
 _DATE_GAP = re.compile(r"^[\s,(]*(?:(?i:ngày|hôm|sáng|trưa|chiều|tối|đêm|lúc|vào|khuya)\s*[,(]*\s*)*$")
 
 _NUMBER_RE = re.compile(
@@ -434,7 +440,7 @@ _NUMBER_RE = re.compile(
     r"(?P<num>\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
     r"(?P<attached>%|mm|cm|km|m|kg|ha|MW|GW|kW|kWh|USD|m2|m²)?"
     r"(?![\w/:]|[.,]\d|\s?[-–]\s?\d)"
-    r"(?P<mult>(?:\s+(?:nghìn|ngàn|triệu|tỷ|tỉ|trăm))*)"
+    r"(?P<mult>(?:\s+(?:nghìn|ngàn|triệu|tỷ|tỉ|trăm)(?![\w\u0300-\u036f]))*)"
 )
 _WORD_RE = re.compile(r"[^\W\d_][\w]*(?:[-'’][\w]+)*|\d[\w.,]*")
 _TITLE_RE = re.compile(r"(?i:\b(?:(?:cựu|phó|nguyên)\s+)?(?:" + _alternation(_PERSON_TITLES) + r"))\b")
@@ -591,7 +597,9 @@ def _find_dates(text: str) -> list[tuple[DateFact, tuple[int, int], str | None]]
         if set(fields) <= {"hour", "minute"}:
             continue  # a clock time alone says little and is often a duration
         written = text[start:end].strip(" ,()")
-        found.append((DateFact(text=written, **fields), (start, end), _event_before(text, start)))
+        ranged = _RANGE_BEFORE.search(text[max(0, start - 25) : start])
+        event = None if ranged else _event_before(text, start)  # "từ ngày 24/8 đến nay" starts a period
+        found.append((DateFact(text=written, **fields), (start, end), event))
     return found
 
 
@@ -690,6 +698,14 @@ class _Quantity:
     approximate: bool
     context: str  # the words right after the unit, which tell "5 người chết" from "5 người bị thương"
     tier: int  # 0: people, money, measures; 1: other things; 2: durations
+    around: frozenset[str] = frozenset()  # content words just before: is it the same claim?
+    names: frozenset[str] = frozenset()  # capitalized words just before: whose figure is it?
+
+
+_PUNCTUATION_TO_SPACE = str.maketrans({c: " " for c in "()[]{}“”\"‘’'«»:;,"})
+# Prices, rates and budgets move from day to day and abound in every story: two outlets giving different
+# ones are usually quoting different days or items, not disagreeing.
+_VOLATILE_UNITS = _words("%|USD|đồng|euro|EUR|yên|rúp|won|bảng|tệ|tỷ")
 
 
 def parse_number(number: str, multiplier: str = "") -> float:
@@ -718,7 +734,7 @@ def _find_quantities(text: str, masked: list[tuple[int, int]]) -> list[_Quantity
         previous = before.split()[-1:] if before.endswith(" ") else []
         if previous and previous[0][:1].isupper() and previous[0].isalpha():
             continue  # part of a name: "Quận 1", "Boeing 737", "Covid 19"
-        before_lower = before.lower().rstrip()
+        before_lower = before.lower().translate(_PUNCTUATION_TO_SPACE).rstrip()
         last_words = before_lower.split()[-2:]
         tails = [" ".join(last_words[i:]) for i in range(len(last_words))]
         if any(t in _LABEL_BEFORE for t in tails):
@@ -743,7 +759,13 @@ def _find_quantities(text: str, masked: list[tuple[int, int]]) -> list[_Quantity
         value = parse_number(number, multiplier)
         if unit == "tỷ":  # "2.000 tỷ" with the currency left implicit
             value *= 1e9
-        found.append(_Quantity(written, value, unit, approximate, context, _tier(unit)))
+        left = _WORD_RE.findall(before)[-6:]
+        around = frozenset(w.lower() for w in left if w.isalpha() and len(w) > 1 and w.lower() not in _STOP)
+        names = frozenset(w for w in left[1:] if _is_name_word(w))
+        found.append(_Quantity(written, value, unit, approximate, context, _tier(unit), around, names))
+    if len(found) > 1:  # "2 bàn thắng và 1 kiến tạo": another figure's noun says nothing about the claim
+        units = {w for q in found for w in q.unit.split()}
+        found = [replace(q, around=q.around - units) for q in found]
     return found
 
 
@@ -825,8 +847,8 @@ def _number_disagreements(quantities: list[tuple[_Quantity, Source, int]]) -> li
     )
     inexact: dict[str, set[int]] = defaultdict(set)
     for quantity, cite, _order in quantities:
-        if quantity.tier == 2:
-            continue  # durations count from different moments ("3 năm qua", "sau 3 năm")
+        if quantity.tier == 2 or quantity.unit in _VOLATILE_UNITS:
+            continue  # durations count from different moments ("3 năm qua", "sau 3 năm"); prices move
         specific = " " in quantity.unit or (
             quantity.unit not in _SINGLE_NOUNS and quantity.tier == 1 and len(quantity.unit) > 3
         )
@@ -839,19 +861,32 @@ def _number_disagreements(quantities: list[tuple[_Quantity, Source, int]]) -> li
         by_subject[subject][cite.doc_index][quantity.value].append((quantity, cite))
     found = []
     for subject, per_doc in by_subject.items():
-        if len(per_doc) < 2 or inexact[subject] - set(per_doc):
-            continue
+        if len(per_doc) < 2 or inexact[subject]:
+            continue  # "khoảng 180" and "186" do not disagree
         if any(len(values) != 1 for values in per_doc.values()):
             continue  # an article giving two figures is counting two things
         values = {value for values in per_doc.values() for value in values}
-        if len(values) < 2 or min(values) <= 0 or max(values) / min(values) > MAX_RATIO:
+        if len(values) != 2 or min(values) <= 0 or max(values) / min(values) > MAX_RATIO:
             continue
+        if max(values) < MIN_DISPUTED_VALUE:
+            continue  # "3 bánh", "2 kỳ hạn": small counts describe, they are rarely the disputed figure
+        low, high = ([m[0] for v in per_doc.values() for m in v.get(value, [])] for value in sorted(values))
+        if not any(_same_claim(a, b) for a in low for b in high):
+            continue  # "1 bàn thắng" of one player and "2 bàn thắng" of another: different claims
         claims = []
         for value in sorted(values):
             mentions = [m for values_of in per_doc.values() for m in values_of.get(value, [])]
             claims.append(Claim(text=mentions[0][0].text, sources=tuple(m[1] for m in mentions)))
         found.append(Disagreement(subject=subject, kind="number", claims=tuple(claims)))
     return found
+
+
+def _same_claim(a: _Quantity, b: _Quantity) -> bool:
+    """Whether two figures are stated about the same thing: their lead-in words overlap and they name no
+    different subjects ("Vivo T2x có 3 màu sắc" vs "Asus ZenFone 9 có 4 màu sắc")."""
+    if a.names and b.names and not a.names & b.names:
+        return False
+    return len(a.around & b.around) >= MIN_SHARED_WORDS
 
 
 def _date_disagreements(dates: list[tuple[DateFact, Source, int, str | None]]) -> list[Disagreement]:
