@@ -160,3 +160,22 @@ def test_truncate_keeps_an_equal_share_of_leading_sentences_and_their_indices():
     assert [s.index for s in kept.of_doc(0)] == list(range(20))
     assert len(kept.of_doc(1)) == 2
     assert truncate(story, max_sentences=1000) is story
+
+
+def test_a_body_without_line_breaks_has_a_short_implicit_lead():
+    text = " ".join(f"Đây là câu số {i} của bài báo." for i in range(10))
+    kinds_found = [s.kind for s in segment_article(Article(text=text), doc=0)]
+    assert kinds_found == [SentenceKind.LEAD] * 3 + [SentenceKind.BODY] * 7
+
+
+def test_lowercase_after_a_full_stop_continues_the_sentence():
+    assert split_line("Do thiên tai, bão lụt…. có thể gây khó khăn. iOS 16 ra mắt.") == [
+        "Do thiên tai, bão lụt…. có thể gây khó khăn.",
+        "iOS 16 ra mắt.",
+    ]
+    assert split_line("Tài xế Tr.V.X. không ký biên bản.") == ["Tài xế Tr.V.X. không ký biên bản."]
+
+
+def test_a_quoted_paragraph_is_split_like_any_text():
+    quote = " ".join(f"Đây là câu trích dẫn dài số {i} của người phát ngôn." for i in range(12))
+    assert len(split_line(f"Ông nói: “{quote}” Sau đó ông về.")) > 10

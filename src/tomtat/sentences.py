@@ -31,7 +31,7 @@ _END_CHARS = ".!?…"
 _CLOSERS = "”’\"')]»"
 # A sentence may start with a letter, a digit, an opening quote, bracket or dash.
 _LAST_WORD = re.compile(r"([\w.]+)$")
-_NEXT_SENTENCE = re.compile(r"\s+([\w“‘\"'(\[«–—-])")
+_NEXT_SENTENCE = re.compile(r"\s+([“‘\"'(\[«–—-]|\w+)")
 _BOUNDARY = re.compile(r"(?:[.!?]+|…|\.\.\.)[" + re.escape(_CLOSERS) + r"]*(?=\s)")
 
 _CAPTION = re.compile(
@@ -59,6 +59,12 @@ _DATELINE = re.compile(
 _FINAL_PUNCTUATION = tuple('.!?…:;"”’)»')
 HEADING_MAX_SYLLABLES = 25
 MIN_SENTENCES_PER_ARTICLE = 10
+# Without a given lead, the first paragraph is the lead, up to this many sentences: a body with no line
+# breaks is one "paragraph", and a sapo is one to three sentences.
+MAX_IMPLICIT_LEAD_SENTENCES = 3
+# A quotation longer than this is a quoted paragraph, not a sentence: it is split like the rest of the
+# text, since a 100-syllable "sentence" could never fit a summary.
+MAX_PROTECTED_QUOTE = 300
 
 
 def split_sentences(text: str) -> list[str]:
@@ -71,7 +77,7 @@ def split_line(line: str) -> list[str]:
     line = line.strip()
     if not line:
         return []
-    protected = _merge_spans(_quoted_spans(line))
+    protected = _merge_spans([(lo, hi) for lo, hi in _quoted_spans(line) if hi - lo <= MAX_PROTECTED_QUOTE])
     starts = [lo for lo, _ in protected]
     sentences: list[str] = []
     start = 0
@@ -80,15 +86,13 @@ def split_line(line: str) -> list[str]:
         if _inside(protected, starts, match.start()):
             continue
         following = _NEXT_SENTENCE.match(line, end)
-        if following is None:
+        if following is None or _continues_sentence(following.group(1)):
             continue
         if (
             match.group().startswith(".")
             and len(match.group()) == 1
             and _is_abbreviation(line, match.start())
         ):
-            continue
-        if match.group() in ("…", "...") and following.group(1).islower():
             continue
         piece = line[start:end].strip()
         if piece:
@@ -98,6 +102,12 @@ def split_line(line: str) -> list[str]:
     if tail:
         sentences.append(tail)
     return sentences
+
+
+def _continues_sentence(next_word: str) -> bool:
+    """A lowercase word after a full stop continues the sentence ("...bão lụt…. có thể", "Tr.V.X. không");
+    product names such as "iOS" or "eSIM" start with lowercase but begin a new sentence."""
+    return next_word[0].islower() and not any(char.isupper() for char in next_word[1:])
 
 
 def _is_abbreviation(line: str, dot: int) -> bool:
@@ -199,8 +209,9 @@ def infer_title(text: str) -> str:
 def segment_article(article: Article, doc: int) -> list[Sentence]:
     """Split one article into numbered sentences: lead (sapo) first, then the body.
 
-    When no lead is given, the first content paragraph of the body is taken as the lead, which is what
-    it is in almost every Vietnamese news article.
+    When no lead is given, the first content paragraph of the body (at most
+    :data:`MAX_IMPLICIT_LEAD_SENTENCES` sentences) is taken as the lead, which is what it is in almost every
+    Vietnamese news article.
     """
     sentences: list[Sentence] = []
     position = 0
@@ -225,7 +236,7 @@ def segment_article(article: Article, doc: int) -> list[Sentence]:
             reason = noise_reason(piece, line) if text else "empty"
             if reason is not None:
                 kind = SentenceKind.NOISE
-            elif is_lead_block or not lead_assigned:
+            elif is_lead_block or (not lead_assigned and position < MAX_IMPLICIT_LEAD_SENTENCES):
                 kind = SentenceKind.LEAD
                 paragraph_content = True
             else:
