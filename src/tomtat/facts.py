@@ -955,7 +955,7 @@ def _name_key(name: str) -> str:
 
 _COUNTRY_KEYS = {_name_key(c) for c in _COUNTRIES}
 _PLACE_KEYS = {_name_key(c) for c in _KNOWN_PLACES}
-_COUNTRY_PREFIX_RE = re.compile(r"^(?:" + _alternation(_KNOWN_PLACES | _KNOWN_ORGS) + r")\s+(?=\S)")
+_COUNTRY_PREFIX_RE = re.compile(r"(?:" + _alternation(_KNOWN_PLACES | _KNOWN_ORGS) + r")\s+(?=\S)")
 _NAME_WORD = rf"[{_UPPER}][^\W\d_]*(?:[-'’][^\W\d_]+)*(?![\w-])"
 _RUN_RE = re.compile(rf"(?=[{_UPPER}])(?<![\w-]){_NAME_WORD}(?: {_NAME_WORD})*(?P<next> [^\W\d_]+)?")
 _OPENING = " “\"‘'(-–—["
