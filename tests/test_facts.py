@@ -255,3 +255,53 @@ def _timed(s: Story) -> float:
     start = time.perf_counter()
     extract_facts(s)
     return time.perf_counter() - start
+
+
+# --- integration: summarize, JSON and Markdown -------------------------------------------------------
+
+FLIGHT = (
+    "Máy bay của hãng Viva Aerobus chở 180 hành khách đã hạ cánh khẩn cấp tại Guadalajara. "
+    "Phi công cho biết: “Chúng tôi đã quay đầu ngay khi thấy lửa phụt ra từ động cơ”.",
+    "Máy bay của hãng Viva Aerobus chở 186 hành khách đã hạ cánh an toàn tại Guadalajara hôm 24/8.",
+)
+
+
+def test_summarize_attaches_facts_and_json_only_adds_a_key():
+    from tomtat.summarizer import summarize
+
+    summary = summarize(list(FLIGHT), words=60)
+    assert summary.facts is not None and summary.facts.disagreements
+    data = summary.to_dict()
+    assert list(data)[:5] == ["summary", "sentences", "words", "length", "sources"]
+    assert data["facts"]["disagreements"][0]["subject"] == "hành khách"
+    bare = summarize(list(FLIGHT), words=60, facts=False)
+    assert bare.facts is None and "facts" not in bare.to_dict()
+    assert bare.to_dict() == {k: v for k, v in data.items() if k != "facts"}
+
+
+def test_markdown_has_a_facts_section_and_plain_text_does_not():
+    from tomtat.rendering import render
+    from tomtat.summarizer import summarize
+
+    summary = summarize(list(FLIGHT), words=60)
+    markdown = render(summary, "markdown")
+    assert "### Dữ kiện" in markdown and "180 hành khách (0, câu 0) ≠ 186 hành khách (1, câu 0)" in markdown
+    assert markdown.index("### Dữ kiện") < markdown.index("[^1]:")
+    assert "Dữ kiện" not in render(summary, "text")
+
+
+@pytest.mark.slow
+def test_cli_json_has_facts(kim_putin):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "tomtat", "summarize", str(KIM_PUTIN), "--format", "json", "--words", "80"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert {"summary", "sentences", "words", "length", "sources"} <= set(data)
+    assert "Kim Jong-un" in [e["name"] for e in data["facts"]["who"]]

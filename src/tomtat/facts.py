@@ -31,6 +31,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import PurePath
 from typing import Any
 
 from tomtat.types import Sentence, Story
@@ -239,6 +240,30 @@ class Facts:
     def __bool__(self) -> bool:
         return any((self.when, self.where, self.who, self.numbers, self.quotes, self.disagreements))
 
+    def to_markdown(self) -> str:
+        """A short "Dữ kiện" section: one line per kind, every fact with where it comes from."""
+        lines = ["### Dữ kiện", ""]
+        if self.when:
+            lines.append("- **Khi nào:** " + "; ".join(f"{d.value} ({_cite(d.sources)})" for d in self.when))
+        if self.where:
+            lines.append("- **Ở đâu:** " + "; ".join(f"{p.name} ({_cite(p.sources)})" for p in self.where))
+        if self.who:
+            named = (f"{e.name}, {e.title}" if e.title else e.name for e in self.who)
+            cited = (f"{name} ({_cite(e.sources)})" for name, e in zip(named, self.who, strict=True))
+            lines.append("- **Ai:** " + "; ".join(cited))
+        if self.numbers:
+            lines.append("- **Con số:** " + "; ".join(f"{q.text} ({_cite(q.sources)})" for q in self.numbers))
+        if self.quotes:
+            lines.append("- **Ai nói gì:**")
+            lines.extend(f"  - {q.speaker}: “{_clip(q.text)}” ({_cite((q.source,))})" for q in self.quotes)
+        if self.disagreements:
+            lines.append("- **Các nguồn khác nhau:**")
+            lines.extend(
+                f"  - {d.subject}: " + " ≠ ".join(f"{c.text} ({_cite(c.sources)})" for c in d.claims)
+                for d in self.disagreements
+            )
+        return "\n".join(lines) if len(lines) > 2 else ""
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "when": [f.to_dict() for f in self.when],
@@ -248,6 +273,20 @@ class Facts:
             "quotes": [f.to_dict() for f in self.quotes],
             "disagreements": [d.to_dict() for d in self.disagreements],
         }
+
+
+def _cite(sources: tuple[Source, ...]) -> str:
+    """``article-1.txt, câu 4`` for one source; ``3 bài: article-1.txt, câu 4 …`` for several articles."""
+    if not sources:
+        return ""
+    first = f"{PurePath(sources[0].doc).name or sources[0].doc}, câu {sources[0].sentence}"
+    articles = _article_count(sources)
+    return f"{articles} bài: {first} …" if articles > 1 else first + (" …" if len(sources) > 1 else "")
+
+
+def _clip(text: str, words: int = 30) -> str:
+    parts = text.split()
+    return text if len(parts) <= words else " ".join(parts[:words]) + " …"
 
 
 # --- word lists --------------------------------------------------------------------------------------

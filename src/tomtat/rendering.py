@@ -25,7 +25,8 @@ def to_markdown(summary: Summary) -> str:
     notes = "\n".join(
         f"[^{number}]: {s.doc}, câu {s.sentence}" for number, s in enumerate(summary.sentences, start=1)
     )
-    return f"{body}\n\n{notes}"
+    facts = summary.facts.to_markdown() if summary.facts else ""
+    return f"{body}\n\n{facts}\n\n{notes}" if facts else f"{body}\n\n{notes}"
 
 
 def to_json(summary: Summary, indent: int | None = 2) -> str:

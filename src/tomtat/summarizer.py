@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from tomtat import features, selection
 from tomtat.errors import InputError
+from tomtat.facts import extract_facts
 from tomtat.scoring import Scorer, load_default_scorer
 from tomtat.sentences import infer_title, segment, truncate
 from tomtat.text import normalize
@@ -64,7 +65,11 @@ def check_words(words: int) -> int:
 
 
 def summarize(
-    articles: Sequence[str | Article], words: int = DEFAULT_WORDS, *, scorer: Scorer | None = None
+    articles: Sequence[str | Article],
+    words: int = DEFAULT_WORDS,
+    *,
+    scorer: Scorer | None = None,
+    facts: bool = True,
 ) -> Summary:
     """Summarize several articles about one story in at most ``words`` syllables.
 
@@ -81,4 +86,5 @@ def summarize(
         SummarySentence(text=s.text, doc=docs[s.doc].source, doc_index=s.doc, sentence=s.index)
         for s in chosen
     )
-    return Summary(sentences=sentences, words=budget, sources=tuple(a.source for a in docs))
+    found = extract_facts(story) if facts else None  # a few ms; facts=False skips it
+    return Summary(sentences=sentences, words=budget, sources=tuple(a.source for a in docs), facts=found)

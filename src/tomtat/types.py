@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tomtat.facts import Facts
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,9 @@ class Summary:
     sentences: tuple[SummarySentence, ...]
     words: int
     sources: tuple[str, ...] = field(default=())
+    # Who/when/where/numbers/quotes and disagreements (tomtat.facts): derived from the same input, so two
+    # summaries with the same sentences are equal whether or not facts were computed (cached summaries).
+    facts: Facts | None = field(default=None, compare=False)
 
     @property
     def text(self) -> str:
@@ -105,4 +111,4 @@ class Summary:
             "words": self.words,
             "length": self.length,
             "sources": list(self.sources),
-        }
+        } | ({"facts": self.facts.to_dict()} if self.facts is not None else {})
