@@ -281,7 +281,7 @@ def render(q: dict, s: list[dict], command: str) -> str:
         + ", ".join(f"{c} {n}" for c, n in q["category_sizes"])
         + ". True stories merged most often:",
         "",
-        "| stories | times (of 5) | category | a title of each |",
+        "| stories | found together (5 runs) | category | a title of each |",
         "|---|---:|---|---|",
     ]
     for first, second, count, cat, title_a, title_b in q["merged_pairs"]:
