@@ -636,11 +636,15 @@ class Store:
                 "SELECT id, title, text FROM articles WHERE story = ? ORDER BY seq LIMIT 1", (story,)
             ).fetchall()
         articles = [Article(text=text, title=title, source=key) for key, title, text in reversed(rows)]
-        return summarize(articles, words=words)
+        # Stories list summaries, not facts: skip their extraction, and keep cached == fresh.
+        return summarize(articles, words=words, facts=False)
 
     def _save_summary(self, story: int, summary: Summary, words: int) -> None:
         """Cache a summary; skipped (not an error) when another process holds the write lock."""
-        payload = json.dumps([s.to_dict() for s in summary.sentences], ensure_ascii=False)
+        payload = json.dumps(
+            {"sentences": [s.to_dict() for s in summary.sentences], "sources": list(summary.sources)},
+            ensure_ascii=False,
+        )
         try:
             outer = self._db.in_transaction
             if not outer:
@@ -659,9 +663,11 @@ class Store:
 
 
 def _summary_from_json(payload: str, words: int) -> Summary:
-    sentences = tuple(SummarySentence(**item) for item in json.loads(payload))
-    sources = tuple(dict.fromkeys(s.doc for s in sentences))
-    return Summary(sentences=sentences, words=words, sources=sources)
+    data = json.loads(payload)
+    if isinstance(data, list):  # cached before sources were stored: the cited articles are all we know
+        data = {"sentences": data, "sources": list(dict.fromkeys(item["doc"] for item in data))}
+    sentences = tuple(SummarySentence(**item) for item in data["sentences"])
+    return Summary(sentences=sentences, words=words, sources=tuple(data["sources"]))
 
 
 def _is_busy(error: sqlite3.Error) -> bool:

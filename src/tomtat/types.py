@@ -89,9 +89,8 @@ class Summary:
     sentences: tuple[SummarySentence, ...]
     words: int
     sources: tuple[str, ...] = field(default=())
-    # Who/when/where/numbers/quotes and disagreements (tomtat.facts): derived from the same input, so two
-    # summaries with the same sentences are equal whether or not facts were computed (cached summaries).
-    facts: Facts | None = field(default=None, compare=False)
+    # Who/when/where/numbers/quotes and disagreements (tomtat.facts); None when not computed.
+    facts: Facts | None = None
 
     @property
     def text(self) -> str:
