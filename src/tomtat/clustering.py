@@ -230,6 +230,12 @@ class StoryIndex:
     ``key_terms``: terms per article in the inverted index; ``query_terms``: terms of a new article looked
     up there; ``candidates``: most promising candidate
     articles scored exactly per new article.
+
+    Defaults were chosen on the AbMuSu train pool (621 articles, 200 stories; 5 shuffles) and checked on
+    the validation and full pools: 100 vector terms rather than 60 keep the story's secondary names and
+    numbers in the vector (B-cubed F1 on the full pool 0.883 -> 0.894), and the threshold moves with it.
+    Lexical similarity cannot go much further there: offline average linkage over the full similarity
+    matrix reaches 0.90, and only 91% of articles have their nearest neighbour in their own story.
     """
 
     MAX_MEMBERS = 30
@@ -237,11 +243,11 @@ class StoryIndex:
     def __init__(
         self,
         *,
-        threshold: float = 0.12,
+        threshold: float = 0.13,
         copy_threshold: float = 0.7,
         window_days: float = 7.0,
         stored_terms: int = 150,
-        vector_terms: int = 60,
+        vector_terms: int = 100,
         key_terms: int = 20,
         query_terms: int = 40,
         candidates: int = 40,
