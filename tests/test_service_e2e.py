@@ -38,6 +38,29 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 
+# Two reports of one ferry accident (written for these tests) that give different passenger counts, so
+# the facts have every kind, a disagreement among them.
+FERRY_A = (
+    "Tàu cao tốc Hòn Khoai chở 52 hành khách bị mắc cạn gần đảo Phú Quốc chiều 3/6.\n"
+    "Ông Trần Văn Bình, trưởng đoàn cứu hộ, cho biết: “Tất cả hành khách đã được đưa lên tàu cứu hộ an toàn "
+    "trước khi trời tối”.\n"
+    "Lực lượng cứu hộ đã điều 3 tàu tới hiện trường."
+)
+FERRY_B = """Tàu cao tốc Hòn Khoai chở 58 hành khách bị mắc cạn gần đảo Phú Quốc.
+Theo Cảng vụ Kiên Giang, không có ai bị thương và tàu sẽ được kéo về cảng trong ngày mai."""
+
+# The "facts" object of /v1/summarize: every kind is always there (possibly empty), with these fields.
+FACT_FIELDS = {
+    "when": {"text", "value", "iso", "day", "month", "year", "hour", "minute", "weekday", "sources"},
+    "where": {"name", "articles", "sources"},
+    "who": {"name", "kind", "title", "articles", "mentions", "sources"},
+    "numbers": {"text", "value", "unit", "approximate", "sources"},
+    "quotes": {"text", "speaker", "source"},
+    "disagreements": {"subject", "kind", "claims"},
+}
+# The rows of the page's "Dữ kiện" panel, in order (disagreements are the warning box above them).
+PAGE_FACT_ROWS = ("who", "when", "where", "numbers", "quotes")
+
 
 
 def free_port() -> int:
@@ -107,6 +130,61 @@ def test_real_news_over_http(server: str) -> None:
     body = response.json()
     assert 0 < body["length"] <= 150
     assert {s["doc"] for s in body["sentences"]} <= {a["source"] for a in articles}
+
+
+def _cited(body: dict, source: dict, articles: list[dict]) -> str:
+    """The sentence a fact's source points at, after checking the reference is well formed."""
+    assert set(source) == {"doc", "doc_index", "sentence"}
+    assert source["doc"] == articles[source["doc_index"]]["source"]
+    sentences = body["articles"][source["doc_index"]]["sentences"]
+    assert 0 <= source["sentence"] < len(sentences)
+    return sentences[source["sentence"]]["text"]
+
+
+def _story(name: str) -> list[dict]:
+    if name == "ferry":
+        return [{"text": FERRY_A, "source": "tau-a"}, {"text": FERRY_B, "source": "tau-b"}]
+    if not DATA.is_dir():
+        pytest.skip(f"shared data not found at {DATA}")
+    return [{"text": p.read_text(encoding="utf-8"), "source": p.name} for p in sorted(DATA.glob("*.txt"))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("story", ["ferry", "kim-putin"])
+def test_summarize_returns_facts_citing_real_sentences(server: str, story: str) -> None:
+    articles = _story(story)
+    request = {"articles": articles, "words": 120, "with_articles": True}
+    body = httpx.post(f"{server}/v1/summarize", json=request, timeout=30).json()
+    facts = body["facts"]
+    assert set(facts) == set(FACT_FIELDS)
+    for kind, fields in FACT_FIELDS.items():
+        assert isinstance(facts[kind], list)
+        for item in facts[kind]:
+            assert set(item) == fields, kind
+    assert facts["who"] and facts["numbers"], "both stories name people and give figures"
+    for item in facts["where"] + facts["who"]:
+        assert item["articles"] == len({s["doc_index"] for s in item["sources"]}) >= 1
+    for item in facts["who"]:
+        assert item["kind"] in ("person", "organization") and item["mentions"] == len(item["sources"])
+    # A fact merges mentions written differently ("tháng 7 năm 2023", "tháng Bảy năm nay"); its text is
+    # how one of them is written.
+    for item in facts["when"] + facts["numbers"] + facts["where"]:
+        written = (item.get("text") or item["name"]).casefold()
+        assert any(written in _cited(body, s, articles).casefold() for s in item["sources"]), written
+    for quote in facts["quotes"]:
+        assert quote["text"] in _cited(body, quote["source"], articles)
+    for disagreement in facts["disagreements"]:
+        assert disagreement["kind"] in ("number", "date")
+        claims = [claim["text"] for claim in disagreement["claims"]]
+        assert len(claims) >= 2 and len(set(claims)) == len(claims)
+        for claim in disagreement["claims"]:
+            assert claim["sources"]
+            assert all(claim["text"] in _cited(body, s, articles) for s in claim["sources"])
+    if story == "ferry":
+        assert [c["text"] for c in facts["disagreements"][0]["claims"]] == ["52 hành khách", "58 hành khách"]
+    # Facts do not depend on asking for the articles back.
+    plain = httpx.post(f"{server}/v1/summarize", json={**request, "with_articles": False}, timeout=30).json()
+    assert plain["facts"] == facts and "articles" not in plain
 
 
 @pytest.mark.slow
@@ -224,7 +302,7 @@ def test_page_on_a_phone_with_txt_files(server: str, browser: object, tmp_path: 
     phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, device_scale_factor=2)
     phone.goto(f"{server}/")
     phone.set_input_files("#file-input", files)
-    phone.wait_for_function("document.querySelectorAll('#articles .article-text')[1].value.length > 0")
+    phone.wait_for_function("() => document.querySelectorAll('#articles .article-text')[1].value.length > 0")
     assert phone.locator("#articles .article-title").nth(1).input_value() == "xe-buyt"
     phone.get_by_role("button", name="Tóm tắt").click()
     phone.wait_for_selector("#summary .sent")
@@ -235,6 +313,166 @@ def test_page_on_a_phone_with_txt_files(server: str, browser: object, tmp_path: 
     ARTIFACTS.mkdir(exist_ok=True)
     phone.screenshot(path=str(ARTIFACTS / "service-page-phone.png"), full_page=True)
     phone.close()
+
+
+def _summarize_files(page: object, server: str, files: list[Path]) -> None:
+    page.goto(f"{server}/")
+    page.set_input_files("#file-input", [str(f) for f in files])
+    page.wait_for_function(
+        "n => [...document.querySelectorAll('#articles .article-text')].filter(t => t.value).length === n",
+        arg=len(files),
+    )
+    page.get_by_role("button", name="Tóm tắt").click()
+    page.wait_for_selector("#summary .sent")
+
+
+def _check_fact_source(page: object, button: object, expected: dict, item_sources: list[dict]) -> None:
+    """Clicking a fact's [n] opens article n with the cited sentence (its first in that article) marked."""
+    doc, sentence = int(button.get_attribute("data-doc")), int(button.get_attribute("data-sentence"))
+    first_in_article = next(s for s in item_sources if s["doc_index"] == doc)
+    assert sentence == first_in_article["sentence"]
+    button.click()
+    highlight = page.locator("#source-text mark.highlight")
+    highlight.wait_for(state="visible")
+    assert highlight.count() == 1
+    assert highlight.inner_text() == expected["articles"][doc]["sentences"][sentence]["text"]
+    assert page.locator("#source-title").inner_text().startswith(f"[{doc + 1}]")
+    assert "active" in (button.get_attribute("class") or "")
+    assert page.locator("#result .active").count() == 1, "one fact or sentence is shown at a time"
+
+
+@pytest.mark.slow
+def test_page_shows_the_facts_and_opens_their_sources(server: str, browser: object, tmp_path: Path) -> None:
+    """The "Dữ kiện" panel for kim-putin-2023 (or the sample articles): what the API says, clickable."""
+    if DATA.is_dir():
+        files = sorted(DATA.glob("*.txt"))
+    else:
+        files = []
+        for name, text in (("ha-noi.txt", ARTICLE_A), ("xe-buyt.txt", ARTICLE_B)):
+            (tmp_path / name).write_text(text, encoding="utf-8")
+            files.append(tmp_path / name)
+    # What the page sends for dropped files: the text, the file name as title (no .txt) and as source.
+    articles = [{"text": f.read_text(encoding="utf-8"), "title": f.stem, "source": f.name} for f in files]
+    expected = httpx.post(
+        f"{server}/v1/summarize", json={"articles": articles, "words": 200, "with_articles": True}, timeout=30
+    ).json()
+    facts = expected["facts"]
+
+    viewports = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
+    for name, viewport in viewports.items():
+        page = browser.new_page(viewport=viewport, is_mobile=name == "phone", device_scale_factor=1)
+        _summarize_files(page, server, files)
+        panel = page.locator("#facts-panel")
+        panel.wait_for(state="visible")
+        assert panel.locator("h2").inner_text() == "Dữ kiện"
+        rows = panel.locator(".facts-row")
+        shown = [rows.nth(i).get_attribute("data-kind") for i in range(rows.count())]
+        assert shown == [kind for kind in PAGE_FACT_ROWS if facts[kind]], "kinds with facts, no empty ones"
+        for kind in shown:
+            items = panel.locator(f'.facts-row[data-kind="{kind}"] li')
+            assert items.count() == len(facts[kind])
+        assert panel.locator(".facts-warning").count() == (1 if facts["disagreements"] else 0)
+        for index, person in enumerate(facts["who"]):
+            text = panel.locator('.facts-row[data-kind="who"] li').nth(index).inner_text()
+            assert text.startswith(person["name"] + (f", {person['title']}" if person["title"] else ""))
+            buttons = panel.locator('.facts-row[data-kind="who"] li').nth(index).locator(".fact-src")
+            assert buttons.count() == person["articles"], "one [n] per article that names them"
+        for index, quote in enumerate(facts["quotes"]):
+            text = panel.locator('.facts-row[data-kind="quotes"] li').nth(index).inner_text()
+            assert text.startswith(f"{quote['speaker']}: “")
+
+        for kind in shown:
+            item = panel.locator(f'.facts-row[data-kind="{kind}"] li').first
+            fact = facts[kind][0]
+            sources = [fact["source"]] if kind == "quotes" else fact["sources"]
+            _check_fact_source(page, item.locator(".fact-src").last, expected, sources)
+
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"the page scrolls sideways at {viewport['width']}px ({width}px)"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"service-facts-{name}.png"), full_page=True)
+        panel.screenshot(path=str(ARTIFACTS / f"service-facts-panel-{name}.png"))
+        page.close()
+
+
+@pytest.mark.slow
+def test_page_warns_when_sources_disagree(server: str, browser: object, tmp_path: Path) -> None:
+    expected = httpx.post(
+        f"{server}/v1/summarize",
+        json={
+            "articles": [{"text": FERRY_A, "source": "Bài 1"}, {"text": FERRY_B, "source": "Bài 2"}],
+            "words": 200,
+            "with_articles": True,
+        },
+        timeout=30,
+    ).json()
+    disagreement = expected["facts"]["disagreements"][0]
+    phone = browser.new_page(viewport={"width": 375, "height": 812}, is_mobile=True, device_scale_factor=2)
+    phone.goto(f"{server}/")
+    boxes = phone.locator("#articles .article-text")
+    boxes.nth(0).fill(FERRY_A)
+    boxes.nth(1).fill(FERRY_B)
+    phone.get_by_role("button", name="Tóm tắt").click()
+    warning = phone.locator("#facts-panel .facts-warning")
+    warning.wait_for(state="visible")
+    text = warning.inner_text()
+    assert "Nguồn chưa thống nhất" in text
+    assert disagreement["subject"] in text
+    claims = warning.locator(".claim")
+    assert [claims.nth(i).inner_text().split(" [")[0] for i in range(claims.count())] == [
+        c["text"] for c in disagreement["claims"]
+    ]
+    for index, claim in enumerate(disagreement["claims"]):
+        _check_fact_source(phone, claims.nth(index).locator(".fact-src").first, expected, claim["sources"])
+    # The warning looks like one: a coloured box, unlike the plain fact rows.
+    colour = warning.evaluate("node => getComputedStyle(node).backgroundColor")
+    assert colour not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the page scrolls sideways on a phone ({width}px wide)"
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.locator("#result").screenshot(path=str(ARTIFACTS / "service-facts-disagreement-phone.png"))
+    phone.close()
+
+
+@pytest.mark.slow
+def test_page_facts_are_text_and_the_panel_hides_when_empty(server: str, browser: object) -> None:
+    """The page never parses fact text as HTML, and shows no panel for a story without facts.
+
+    The service's real answer is altered on its way to the page (a hostile name; then no facts at all),
+    since the extractor itself drops markup and finds something in most stories.
+    """
+    hostile = '<img src="x" class="injected">Kim & <b>Putin</b>'
+    change: dict[str, object] = {}
+
+    def alter(route: object) -> None:
+        body = route.fetch().json()
+        body["facts"] = change["facts"](body["facts"])
+        route.fulfill(json=body)
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.route("**/v1/summarize", alter)
+
+    def with_hostile_name(facts: dict) -> dict:
+        assert facts["who"], "the sample articles name someone"
+        facts["who"][0]["name"] = hostile
+        return facts
+
+    change["facts"] = with_hostile_name
+    _paste_and_summarize(page, server)
+    page.locator("#facts-panel").wait_for(state="visible")
+    assert page.locator("#facts img, #facts b, .injected").count() == 0
+    assert page.locator('.facts-row[data-kind="who"] li').first.inner_text().startswith(hostile)
+
+    for no_facts in (lambda facts: {kind: [] for kind in facts}, lambda facts: None):
+        change["facts"] = no_facts
+        page.evaluate("() => { document.querySelector('#summary-meta').textContent = ''; }")
+        page.get_by_role("button", name="Tóm tắt").click()
+        # The summary and the facts are drawn together: once the meta line is back, both are there.
+        page.wait_for_function("() => document.querySelector('#summary-meta').textContent !== ''")
+        assert page.locator("#facts").evaluate("node => node.children.length") == 0
+        assert page.locator("#summary .sent").count() > 0
+        assert page.locator("#facts-panel").is_hidden()
+    page.close()
 
 
 @pytest.mark.slow

@@ -127,6 +127,7 @@ async function onSummarize(event) {
       body: JSON.stringify({ articles, words: Number($("#words").value), with_articles: true }),
     });
     renderSummary(current);
+    renderFacts(current.facts);
   } catch (error) {
     showFormError(error.message);
   } finally {
@@ -175,15 +176,30 @@ function renderSummary(result) {
 
 function showSource(index) {
   const chosen = current.sentences[index];
-  const article = current.articles[chosen.doc_index];
+  setActive($(`#summary .sent[data-index="${index}"]`));
+  openSentence(chosen.doc_index, chosen.sentence);
+}
+
+// Only one thing on the page is "the one being shown": a summary sentence or a fact's source.
+function setActive(node) {
+  document
+    .querySelectorAll("#result .sent.active, #result .fact-src.active")
+    .forEach((other) => other.classList.remove("active"));
+  if (node) node.classList.add("active");
+}
+
+// Open article `docIndex` in the source panel with sentence `sentenceIndex` highlighted. `emphasis` (a
+// fact's words) is set in bold inside the highlight when it is found there; `mentions` are other sentences
+// of the same article to underline lightly (the fact's other mentions).
+function openSentence(docIndex, sentenceIndex, { emphasis = "", mentions = [] } = {}) {
+  const article = current.articles && current.articles[docIndex];
+  if (!article) return;
   const usedHere = new Set(
-    current.sentences.filter((s) => s.doc_index === chosen.doc_index).map((s) => s.sentence),
+    current.sentences.filter((s) => s.doc_index === docIndex).map((s) => s.sentence),
   );
-  document.querySelectorAll("#summary .sent").forEach((node) => {
-    node.classList.toggle("active", node.dataset.index === String(index));
-  });
+  const mentioned = new Set(mentions);
   const label = article.title ? `${article.title} (${article.source})` : article.source;
-  $("#source-title").textContent = `[${chosen.doc_index + 1}] ${label}`;
+  $("#source-title").textContent = `[${docIndex + 1}] ${label}`;
   const text = $("#source-text");
   text.replaceChildren();
   let paragraph = null;
@@ -196,18 +212,142 @@ function showSource(index) {
       text.append(paragraph);
     }
     let node;
-    if (number === chosen.sentence) {
-      node = el("mark", { class: "highlight", text: sentence.text });
+    if (number === sentenceIndex) {
+      node = el("mark", { class: "highlight" }, ...emphasized(sentence.text, emphasis));
       highlighted = node;
     } else {
       node = el("span", { text: sentence.text });
-      if (usedHere.has(number)) node.className = "used";
+      if (usedHere.has(number)) node.classList.add("used");
+      if (mentioned.has(number)) node.classList.add("mention");
     }
     if (sentence.kind === "noise") node.classList.add("noise");
     paragraph.append(node, " ");
   });
   $("#source-panel").hidden = false;
   if (highlighted) highlighted.scrollIntoView({ behavior: "smooth", block: "center" });
+}
+
+// `text` split around the first `needle` (any case: "Năm 2019" for "năm 2019"), which is set in bold.
+function emphasized(text, needle) {
+  const lower = text.toLowerCase();
+  const start = needle && lower.length === text.length ? lower.indexOf(needle.toLowerCase()) : -1;
+  if (start < 0) return [text];
+  const end = start + needle.length;
+  return [text.slice(0, start), el("strong", { text: text.slice(start, end) }), text.slice(end)];
+}
+
+// --- the story's facts -----------------------------------------------------------------------------
+
+const QUOTE_WORDS = 30; // longer quotes are cut; the full sentence is one click away
+
+function clip(text, words) {
+  const parts = text.split(/\s+/);
+  return parts.length <= words ? text : `${parts.slice(0, words).join(" ")} …`;
+}
+
+// One clickable [n] per article that states the fact: it opens the article's first sentence citing it.
+function sourceButtons(sources, emphasis) {
+  const byArticle = new Map();
+  for (const source of sources) {
+    if (!byArticle.has(source.doc_index)) byArticle.set(source.doc_index, []);
+    byArticle.get(source.doc_index).push(source.sentence);
+  }
+  const group = el("span", { class: "fact-srcs" });
+  for (const docIndex of [...byArticle.keys()].sort((a, b) => a - b)) {
+    const [first, ...others] = byArticle.get(docIndex);
+    const more = others.length ? ` (nhắc ở ${others.length + 1} câu, mở câu đầu)` : "";
+    const button = el("button", {
+      type: "button",
+      class: "fact-src",
+      title: `Xem trong bài ${docIndex + 1}${more}`,
+      "aria-label": `Nguồn: bài ${docIndex + 1}`,
+      dataset: { doc: String(docIndex), sentence: String(first) },
+      text: `[${docIndex + 1}]`,
+    });
+    button.addEventListener("click", () => {
+      setActive(button);
+      openSentence(docIndex, first, { emphasis, mentions: others });
+    });
+    group.append(button);
+  }
+  return group;
+}
+
+// Each kind: its label and how one item reads; `emphasis` is the words to find in the cited sentence.
+const FACT_KINDS = [
+  {
+    key: "who",
+    label: "Ai",
+    parts: (f) => [el("strong", { text: f.name }), f.title ? el("span", { class: "fact-role", text: `, ${f.title}` }) : null],
+    emphasis: (f) => f.name,
+  },
+  {
+    key: "when",
+    label: "Khi nào",
+    parts: (f) => [el("span", { class: "nowrap", text: f.value || f.text })],
+    emphasis: (f) => f.text,
+  },
+  { key: "where", label: "Ở đâu", parts: (f) => [f.name], emphasis: (f) => f.name },
+  { key: "numbers", label: "Con số", parts: (f) => [f.text], emphasis: (f) => f.text },
+];
+
+function renderFacts(facts) {
+  const container = $("#facts");
+  container.replaceChildren();
+  if (!facts) {
+    $("#facts-panel").hidden = true;
+    return;
+  }
+  const disagreements = facts.disagreements || [];
+  if (disagreements.length) {
+    const list = el("ul", { class: "disagreements" });
+    for (const item of disagreements) {
+      const claims = el("span", { class: "claims" });
+      item.claims.forEach((claim, index) => {
+        if (index > 0) claims.append(el("span", { class: "versus", "aria-label": "khác với", text: "≠" }));
+        claims.append(el("span", { class: "claim" }, claim.text, " ", sourceButtons(claim.sources, claim.text)));
+      });
+      list.append(el("li", {}, el("span", { class: "subject", text: `${item.subject}: ` }), claims));
+    }
+    container.append(
+      el(
+        "div",
+        { class: "facts-warning", role: "note" },
+        el("p", { class: "facts-warning-title" }, el("span", { "aria-hidden": "true", text: "⚠ " }), "Nguồn chưa thống nhất"),
+        list,
+      ),
+    );
+  }
+  const rows = el("dl", { class: "facts-list" });
+  for (const kind of FACT_KINDS) {
+    const items = facts[kind.key] || [];
+    if (!items.length) continue;
+    const list = el("ul", { class: "fact-items" });
+    for (const item of items) {
+      list.append(el("li", { class: "fact" }, ...kind.parts(item), " ", sourceButtons(item.sources, kind.emphasis(item))));
+    }
+    rows.append(el("div", { class: "facts-row", dataset: { kind: kind.key } }, el("dt", { text: kind.label }), el("dd", {}, list)));
+  }
+  const quotes = facts.quotes || [];
+  if (quotes.length) {
+    const list = el("ul", { class: "quotes" });
+    for (const quote of quotes) {
+      list.append(
+        el(
+          "li",
+          { class: "fact quote", title: quote.text },
+          el("strong", { text: quote.speaker }),
+          ": ",
+          el("span", { class: "quote-text", text: `“${clip(quote.text, QUOTE_WORDS)}”` }),
+          " ",
+          sourceButtons([quote.source], ""),
+        ),
+      );
+    }
+    rows.append(el("div", { class: "facts-row", dataset: { kind: "quotes" } }, el("dt", { text: "Ai nói gì" }), el("dd", {}, list)));
+  }
+  if (rows.children.length) container.append(rows);
+  $("#facts-panel").hidden = container.children.length === 0;
 }
 
 // --- stories in the store --------------------------------------------------------------------------
@@ -331,7 +471,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#summarize-form").addEventListener("submit", onSummarize);
   $("#close-source").addEventListener("click", () => {
     $("#source-panel").hidden = true;
-    document.querySelectorAll("#summary .sent.active").forEach((node) => node.classList.remove("active"));
+    setActive(null);
   });
   $("#reload-stories").addEventListener("click", loadStories);
   setUpDropZone();
