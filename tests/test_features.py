@@ -1,7 +1,8 @@
 import numpy as np
 
-from tomtat.features import FEATURE_NAMES, candidates_of, extract
+from tomtat.features import BIGRAM_FEATURE_NAMES, FEATURE_NAMES, candidates_of, extract
 from tomtat.sentences import segment
+from tomtat.text import match_tokens
 from tomtat.types import Article
 
 BODY_A = (
@@ -51,3 +52,24 @@ def test_block_position_counts_the_body_from_zero_whether_or_not_a_sapo_is_given
 def test_empty_story_gives_empty_matrix():
     matrix = extract(segment([Article(text="Ngắn.")]))
     assert matrix.values.shape == (0, len(FEATURE_NAMES))
+
+
+def test_bigram_matrix_indexes_every_candidate_bigram_and_counts_outlets():
+    matrix = extract(story())
+    bigrams = matrix.bigrams
+    assert bigrams is not None and bigrams.values.shape == (len(bigrams.grams), len(BIGRAM_FEATURE_NAMES))
+    assert len(bigrams.ids) == len(matrix.candidates)
+    for ids, sentence in zip(bigrams.ids, matrix.candidates, strict=True):
+        assert len(ids) == len(match_tokens(sentence.text)) - 1
+    docs = bigrams.values[:, BIGRAM_FEATURE_NAMES.index("docs")]
+    assert docs[bigrams.grams.index(tuple(match_tokens("vũ trụ")))] == 2  # in both articles
+    assert docs[bigrams.grams.index(tuple(match_tokens("Thời tiết")))] == 1
+    assert np.isfinite(bigrams.values).all()
+
+
+def test_first_body_sentence_is_a_body_lead_even_after_a_sapo():
+    matrix = extract(story(lead="Hai nhà lãnh đạo Nga và Triều Tiên gặp nhau ở Viễn Đông."))
+    texts = [s.text for s in matrix.candidates]
+    first_body = texts.index(next(t for t in texts if t.startswith("Sáng 13/9")))
+    assert column(matrix, "is_body_lead")[first_body] == 1
+    assert column(matrix, "is_body_lead")[0] == 0  # the sapo itself

@@ -5,7 +5,8 @@ import pytest
 
 from tomtat.corpus import load_clusters
 from tomtat.scoring import LightGBMScorer
-from tomtat.train import VARIANTS, fit, make_examples, sentence_labels, train
+from tomtat.text import match_tokens
+from tomtat.train import VARIANTS, bigram_labels, fit, make_examples, model_text, sentence_labels, train
 
 DATA = Path(__file__).resolve().parents[1] / "../shared/data/abmusu/train.jsonl"
 needs_data = pytest.mark.skipif(not DATA.exists(), reason=f"AbMuSu train data not found at {DATA}")
@@ -14,6 +15,12 @@ needs_data = pytest.mark.skipif(not DATA.exists(), reason=f"AbMuSu train data no
 def test_labels_are_bigram_precision_against_the_reference():
     labels = sentence_labels(["Hà Nội mưa to", "trời nắng đẹp quá"], "Hôm nay Hà Nội mưa to cả ngày.")
     assert labels[0] == pytest.approx(1.0) and labels[1] == 0.0
+
+
+def test_bigram_labels_mark_the_story_bigrams_the_reference_contains():
+    grams = [tuple(match_tokens(pair)) for pair in ("Hà Nội", "Nội mưa", "trời nắng")]
+    labels = bigram_labels(grams, "Hôm nay Hà Nội mưa to.")
+    assert labels.tolist() == [1.0, 1.0, 0.0]
 
 
 def test_variants_remove_line_breaks_and_sapo():
@@ -35,10 +42,16 @@ def test_fit_is_deterministic_and_the_model_loads(tmp_path):
     scorer = LightGBMScorer(first)
     scores = scorer.predict(examples[0].matrix)
     assert np.isfinite(scores).all()
+    both = model_text(examples, rounds=10)
+    assert both == model_text(examples, rounds=10)
+    with_bigrams = LightGBMScorer(both)
+    assert with_bigrams.bigram_booster is not None
+    combined = with_bigrams.predict(examples[0].matrix)
+    assert np.isfinite(combined).all() and not np.allclose(combined, scores)
 
 
 @needs_data
 @pytest.mark.slow
 def test_train_writes_a_loadable_model(tmp_path):
     out = train(DATA, tmp_path / "ranker.txt", rounds=5)
-    LightGBMScorer(out.read_text(encoding="utf-8"))
+    assert LightGBMScorer(out.read_text(encoding="utf-8")).bigram_booster is not None

@@ -16,6 +16,7 @@ line breaks does not become one huge "lead".
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import Counter
@@ -67,6 +68,19 @@ FEATURE_NAMES: tuple[str, ...] = (
     "first_person",
     "doc_centrality",
     "doc_length_share",
+    "anchor_precision_own",
+    "anchor_precision_other_max",
+    "anchor_precision_other_mean",
+    "title_precision_max",
+    "title_coverage_mean",
+    "body_lead_overlap_max",
+    "body_lead_overlap_mean",
+    "is_body_lead",
+    "relative_block_position",
+    "has_date",
+    "number_count",
+    "wide_support_share",
+    "doc_centrality_rank",
 )
 # A tree ranker sees one sentence at a time; "best in the story" or "best of its article" is often
 # what matters, so the strongest signals are also given as ranks (0 = best, 1 = worst).
@@ -86,6 +100,8 @@ FEATURE_NAMES = (
 
 _QUOTES = "“”\"‘’«»"
 _CAPITALIZED = re.compile(r"\b[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢÍÌỈĨỊÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴÉÈẺẼẸÓÒỎÕỌ]\w*")
+_DATE = re.compile(r"\b\d{1,2}/\d{1,2}\b|\b(?:ngày|tháng|năm)\s+\d", re.IGNORECASE)
+BODY_LEAD_SENTENCES = 2
 _FIRST_PERSON = frozenset({"tôi", "chúng", "mình", "em", "anh", "chị"})
 
 Bigram = tuple[str, str]
@@ -98,6 +114,7 @@ class FeatureMatrix:
     candidates: tuple[Sentence, ...]
     values: np.ndarray
     names: tuple[str, ...] = FEATURE_NAMES
+    bigrams: BigramMatrix | None = None
 
 
 def candidates_of(story: Story) -> list[Sentence]:
@@ -206,6 +223,23 @@ def extract(story: Story) -> FeatureMatrix:
         _fraction(sum(1 for g in grams if len(bigram_docs[g]) > 1), len(grams)) for grams in doc_bigrams
     ]
     total_tokens = sum(len(t) for t in toks) or 1
+    centrality_rank = _ranks(np.asarray(doc_centrality, dtype=np.float64))
+
+    # The first body sentences of every article (after a given sapo; the start of the text otherwise):
+    # AbMuSu references are built mostly from them, so agreeing with *other* outlets' body leads is a
+    # sign of the main fact.
+    body_lead_bigrams: dict[int, set[Bigram]] = {}
+    body_seen: Counter[int] = Counter()
+    body_sizes: Counter[int] = Counter()
+    for s, b in zip(candidates, bigrams, strict=True):
+        from_sapo = s.kind is SentenceKind.LEAD and bool(story.articles[s.doc].lead.strip())
+        if from_sapo:
+            continue
+        body_sizes[s.doc] += 1
+        if body_seen[s.doc] < BODY_LEAD_SENTENCES:
+            body_seen[s.doc] += 1
+            body_lead_bigrams.setdefault(s.doc, set()).update(b)
+    wide = max(2, (doc_count + 1) // 2)
     doc_tokens: Counter[int] = Counter()
     for s, t in zip(candidates, toks, strict=True):
         doc_tokens[s.doc] += len(t)
@@ -232,6 +266,14 @@ def extract(story: Story) -> FeatureMatrix:
             default=0.0,
         )
         others = [best_by_doc[i, d] for d in range(doc_count) if d != s.doc]
+        anchor_precisions = [
+            _fraction(len(b & g), size) for d, g in anchor_bigrams_of_doc.items() if d != s.doc and g
+        ]
+        title_precision = max((_fraction(len(b & tb), size) for tb in title_bigrams if tb), default=0.0)
+        title_coverages = [_fraction(len(b & tb), len(tb)) for tb in title_bigrams if tb]
+        lead_overlaps = [_fraction(len(b & g), size) for d, g in body_lead_bigrams.items() if d != s.doc]
+        from_sapo = is_lead and lead_given
+        body_index = -1 if from_sapo else s.position - (lead_counts[s.doc] if lead_given else 0)
         text = s.text
         words = text.split()
 
@@ -274,6 +316,19 @@ def extract(story: Story) -> FeatureMatrix:
                 float(bool(_FIRST_PERSON & u)),
                 doc_centrality[s.doc],
                 doc_tokens[s.doc] / total_tokens,
+                _fraction(len(b & anchor_bigrams_of_doc.get(s.doc, set())), size) if not is_anchor else 1.0,
+                max(anchor_precisions, default=0.0),
+                float(np.mean(anchor_precisions)) if anchor_precisions else 0.0,
+                title_precision,
+                float(np.mean(title_coverages)) if title_coverages else 0.0,
+                max(lead_overlaps, default=0.0),
+                float(np.mean(lead_overlaps)) if lead_overlaps else 0.0,
+                float(0 <= body_index < BODY_LEAD_SENTENCES),
+                _fraction(body_index, body_sizes[s.doc]) if body_index >= 0 else -1.0,
+                float(bool(_DATE.search(text))),
+                sum(1 for w in t if w.isdigit()),
+                sum(1 for g in b if len(bigram_docs[g]) >= wide) / size,
+                centrality_rank[s.doc],
             )
         )
     base = np.asarray(rows, dtype=np.float64).reshape(n, len(rows[0]) if rows else 0)
@@ -288,7 +343,8 @@ def extract(story: Story) -> FeatureMatrix:
             ranks[mask] = _ranks(base[mask, column[name]])
         extra.append(ranks)
     values = np.column_stack([base, *extra])
-    return FeatureMatrix(candidates=tuple(candidates), values=values)
+    sentence_matrix = FeatureMatrix(candidates=tuple(candidates), values=values)
+    return dataclasses.replace(sentence_matrix, bigrams=extract_bigrams(story, sentence_matrix))
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -296,3 +352,133 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(values))
     ranks[np.argsort(-values, kind="stable")] = np.arange(len(values)) / max(len(values) - 1, 1)
     return ranks
+
+
+BIGRAM_FEATURE_NAMES: tuple[str, ...] = (
+    "doc_share",
+    "docs",
+    "sentences",
+    "sentence_share",
+    "first_body_position",
+    "first_relative_body_position",
+    "sapo_docs",
+    "title_docs",
+    "body_lead_docs",
+    "best_centroid_cosine",
+    "best_cross_doc_overlap",
+    "best_anchor_precision",
+    "best_body_lead_overlap",
+    "digits",
+    "characters",
+    "doc_count",
+    "first_token_sentence_share",
+    "second_token_sentence_share",
+    "lead_given",
+    "title_given",
+    "best_anchor_overlap",
+    "best_title_overlap",
+    "first_relative_position",
+)
+_FAR = 50.0
+
+
+@dataclass(frozen=True)
+class BigramMatrix:
+    """The distinct (matching) bigrams of a story's candidates and their features.
+
+    ``ids[i]`` lists the bigrams of candidate ``i`` (with repeats) as row indices into ``values``, so
+    selection can add up the predicted weight of the bigrams a sentence would newly cover.
+    """
+
+    grams: tuple[Bigram, ...]
+    ids: tuple[np.ndarray, ...]
+    values: np.ndarray
+    names: tuple[str, ...] = BIGRAM_FEATURE_NAMES
+
+
+def extract_bigrams(story: Story, matrix: FeatureMatrix) -> BigramMatrix:
+    """Features of every distinct bigram of the candidates: where and how widely the story uses it.
+
+    ROUGE-2 counts reference bigrams, and a bigram the reference uses is typically one that several
+    outlets repeat early in their bodies, in their titles or sapos; function-word pairs that appear
+    everywhere are not. A model over these predicts which bigrams the reference will contain.
+    """
+    candidates = matrix.candidates
+    vocabulary: dict[Bigram, int] = {}
+    token_lists = [match_tokens(s.text) for s in candidates]
+    ids = tuple(
+        np.asarray([vocabulary.setdefault(g, len(vocabulary)) for g in ngrams(t, 2)], np.int64)
+        for t in token_lists
+    )
+    size = len(vocabulary)
+    values = np.zeros((size, len(BIGRAM_FEATURE_NAMES)))
+    if not size:
+        return BigramMatrix(grams=(), ids=ids, values=values)
+    column = {name: i for i, name in enumerate(FEATURE_NAMES)}
+    sentence = matrix.values
+    doc_count = len(story.articles)
+    n = len(candidates)
+
+    # One row per (sentence, distinct bigram of it); per-bigram statistics are then scatter-reductions.
+    owner = np.repeat(np.arange(n), [len(a) for a in ids])
+    pairs = np.unique(owner * size + np.concatenate(ids))
+    pair_sentence, pair_bigram = pairs // size, pairs % size
+    sentence_doc = np.asarray([s.doc for s in candidates])
+    from_sapo = sentence[:, column["is_lead"]] * sentence[:, column["lead_given"]] > 0
+    body_lead = sentence[:, column["is_body_lead"]] > 0
+
+    def docs_with(mask: np.ndarray) -> np.ndarray:
+        keep = mask[pair_sentence]
+        doc_pairs = np.unique(pair_bigram[keep] * doc_count + sentence_doc[pair_sentence[keep]])
+        return np.bincount(doc_pairs // doc_count, minlength=size).astype(np.float64)
+
+    def smallest(name: str, default: float) -> np.ndarray:
+        out = np.full(size, default)
+        body = ~from_sapo[pair_sentence]
+        np.minimum.at(out, pair_bigram[body], sentence[pair_sentence[body], column[name]])
+        return out
+
+    def largest(name: str) -> np.ndarray:
+        out = np.zeros(size)
+        np.maximum.at(out, pair_bigram, sentence[pair_sentence, column[name]])
+        return out
+
+    everywhere = np.ones(n, dtype=bool)
+    docs = docs_with(everywhere)
+    count = np.bincount(pair_bigram, minlength=size).astype(np.float64)
+    token_sentences: Counter[str] = Counter()
+    for t in token_lists:
+        token_sentences.update(set(t))
+    grams = tuple(vocabulary)
+    title_docs = np.zeros(size)
+    for a in story.articles:
+        for g in set(ngrams(match_tokens(a.title), 2)):
+            if g in vocabulary:
+                title_docs[vocabulary[g]] += 1
+    columns = {
+        "doc_share": docs / doc_count,
+        "docs": docs,
+        "sentences": count,
+        "sentence_share": count / n,
+        "first_body_position": smallest("block_position", _FAR),
+        "first_relative_body_position": smallest("relative_block_position", 1.0),
+        "sapo_docs": docs_with(from_sapo),
+        "title_docs": title_docs,
+        "body_lead_docs": docs_with(body_lead),
+        "best_centroid_cosine": largest("centroid_cosine"),
+        "best_cross_doc_overlap": largest("cross_doc_best_overlap"),
+        "best_anchor_precision": largest("anchor_precision_other_max"),
+        "best_body_lead_overlap": largest("body_lead_overlap_max"),
+        "digits": np.asarray([a.isdigit() + b.isdigit() for a, b in grams], dtype=np.float64),
+        "characters": np.asarray([len(a) + len(b) for a, b in grams], dtype=np.float64),
+        "doc_count": np.full(size, float(doc_count)),
+        "first_token_sentence_share": np.asarray([token_sentences[a] / n for a, _ in grams]),
+        "second_token_sentence_share": np.asarray([token_sentences[b] / n for _, b in grams]),
+        "lead_given": np.full(size, float(any(a.lead.strip() for a in story.articles))),
+        "title_given": np.full(size, float(any(a.title.strip() for a in story.articles))),
+        "best_anchor_overlap": largest("anchor_bigram_all"),
+        "best_title_overlap": largest("title_bigram_all"),
+        "first_relative_position": smallest("relative_position", 1.0),
+    }
+    values = np.column_stack([columns[name] for name in BIGRAM_FEATURE_NAMES])
+    return BigramMatrix(grams=grams, ids=ids, values=values)

@@ -28,7 +28,7 @@ from tomtat.errors import InputError
 from tomtat.rouge import RougeScores, corpus_score
 from tomtat.sentences import segment
 from tomtat.summarizer import as_articles
-from tomtat.text import ngrams, tokens
+from tomtat.text import match_tokens, ngrams, tokens
 from tomtat.types import Article
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "../shared/data/abmusu/train.jsonl"
@@ -51,6 +51,9 @@ PARAMS: dict[str, object] = {
     "verbosity": -1,
 }
 NUM_ROUNDS = 300
+# The bigram model: does the reference contain this bigram of the story? A probability, hence
+# cross-entropy; otherwise the same settings as the sentence model.
+BIGRAM_PARAMS: dict[str, object] = {**PARAMS, "objective": "cross_entropy"}
 
 Variant = Callable[[Article], Article]
 
@@ -83,6 +86,7 @@ class Example:
 
     matrix: feature_stage.FeatureMatrix
     labels: np.ndarray
+    bigram_labels: np.ndarray
 
 
 def sentence_labels(sentences: Iterable[str], reference: str) -> np.ndarray:
@@ -95,9 +99,20 @@ def sentence_labels(sentences: Iterable[str], reference: str) -> np.ndarray:
     return np.asarray(labels, dtype=np.float64)
 
 
+def bigram_labels(grams: Iterable[tuple[str, str]], reference: str) -> np.ndarray:
+    """1 for each (matching) bigram of the story that the reference contains, else 0."""
+    reference_bigrams = set(ngrams(match_tokens(reference), 2))
+    return np.asarray([g in reference_bigrams for g in grams], dtype=np.float64)
+
+
 def make_example(articles: Sequence[Article], reference: str) -> Example:
     matrix = feature_stage.extract(segment(as_articles(articles)))
-    return Example(matrix=matrix, labels=sentence_labels((s.text for s in matrix.candidates), reference))
+    grams = matrix.bigrams.grams if matrix.bigrams is not None else ()
+    return Example(
+        matrix=matrix,
+        labels=sentence_labels((s.text for s in matrix.candidates), reference),
+        bigram_labels=bigram_labels(grams, reference),
+    )
 
 
 def make_examples(clusters: Sequence[Cluster], variants: Sequence[str] = tuple(VARIANTS)) -> list[Example]:
@@ -136,6 +151,34 @@ def fit(examples: Sequence[Example], params: dict[str, object] | None = None, ro
     return lightgbm.train(merged, dataset, num_boost_round=rounds)
 
 
+def fit_bigrams(examples: Sequence[Example], rounds: int = NUM_ROUNDS):
+    """Fit the bigram booster (deterministic): which of a story's bigrams the reference contains."""
+    import lightgbm
+
+    rows = [e for e in examples if e.matrix.bigrams is not None and len(e.bigram_labels)]
+    if not rows:
+        raise InputError("no training bigrams: are the reference summaries empty?")
+    dataset = lightgbm.Dataset(
+        np.vstack([e.matrix.bigrams.values for e in rows]),
+        label=np.concatenate([e.bigram_labels for e in rows]),
+        feature_name=list(feature_stage.BIGRAM_FEATURE_NAMES),
+        params={"verbosity": -1, "seed": SEED},
+        free_raw_data=True,
+    )
+    return lightgbm.train(BIGRAM_PARAMS, dataset, num_boost_round=rounds)
+
+
+def model_text(
+    examples: Sequence[Example], params: dict[str, object] | None = None, rounds: int = NUM_ROUNDS
+) -> str:
+    """Both boosters as the text of one model file (see :class:`tomtat.scoring.LightGBMScorer`)."""
+    from tomtat.scoring import BIGRAM_MODEL_SEPARATOR
+
+    sentence = fit(examples, params, rounds).model_to_string()
+    bigram = fit_bigrams(examples, rounds).model_to_string()
+    return sentence + ("" if sentence.endswith("\n") else "\n") + BIGRAM_MODEL_SEPARATOR + bigram
+
+
 def folds(count: int, k: int) -> list[np.ndarray]:
     """Story indices of ``k`` contiguous-by-rotation folds (story i goes to fold i mod k)."""
     return [np.arange(i, count, k) for i in range(k)]
@@ -161,7 +204,7 @@ def cross_validate(
     for held_out in folds(len(clusters), k):
         held = set(held_out.tolist())
         train_examples = [e for i, e in enumerate(examples) if i // per_story not in held]
-        scorer = LightGBMScorer(fit(train_examples, params, rounds).model_to_string())
+        scorer = LightGBMScorer(model_text(train_examples, params, rounds))
         for i in held_out:
             for name in eval_variants:
                 articles = [VARIANTS[name](a) for a in clusters[i].articles]
@@ -178,8 +221,8 @@ def train(
     if not path.is_file():
         raise InputError(f"{path}: training data not found")
     clusters = load_clusters(path)
-    booster = fit(make_examples(clusters), rounds=rounds)
+    text = model_text(make_examples(clusters), rounds=rounds)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(booster.model_to_string(), encoding="utf-8")
+    output.write_text(text, encoding="utf-8")
     return output
