@@ -52,7 +52,8 @@ PARAMS: dict[str, object] = {
 }
 NUM_ROUNDS = 300
 # The bigram model: does the reference contain this bigram of the story? A probability, hence
-# cross-entropy; otherwise the same settings as the sentence model.
+# cross-entropy; otherwise the same settings as the sentence model (7 leaves with >= 400 rows each had
+# a better held-out AUC, 0.774 vs 0.770, but moved CV ROUGE-2 by only +0.15: not kept).
 BIGRAM_PARAMS: dict[str, object] = {**PARAMS, "objective": "cross_entropy"}
 
 Variant = Callable[[Article], Article]
