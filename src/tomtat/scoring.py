@@ -1,7 +1,8 @@
 """Sentence scoring: a learned ranker shipped with the package, and an unsupervised fallback.
 
 The learned ranker is a LightGBM model trained by ``tomtat train`` on AbMuSu train; its text model file
-lives in ``tomtat/models/``. When that file is missing (a stripped install, a custom build) tomtat still
+lives in ``tomtat/models/`` and is evaluated through LightGBM's C library (:mod:`tomtat.booster`). When
+that file is missing (a stripped install, a custom build) tomtat still
 works with :class:`HeuristicScorer`, a fixed blend of the strongest news signals.
 """
 
@@ -56,29 +57,29 @@ class LightGBMScorer:
     """
 
     def __init__(self, model_text: str, heuristic_weight: float = 0.5, bigram_weight: float = 0.5) -> None:
-        import lightgbm
+        from tomtat.booster import Booster
 
         sentence_text, _, bigram_text = model_text.partition(BIGRAM_MODEL_SEPARATOR)
-        self.booster = lightgbm.Booster(model_str=sentence_text)
+        self.booster = Booster(sentence_text)
         self.heuristic_weight = heuristic_weight
-        if tuple(self.booster.feature_name()) != FEATURE_NAMES:
+        if self.booster.feature_names != FEATURE_NAMES:
             raise ValueError("model was trained on other features; retrain it with `tomtat train`")
-        self.bigram_booster = lightgbm.Booster(model_str=bigram_text) if bigram_text.strip() else None
-        if self.bigram_booster and tuple(self.bigram_booster.feature_name()) != BIGRAM_FEATURE_NAMES:
+        self.bigram_booster = Booster(bigram_text) if bigram_text.strip() else None
+        if self.bigram_booster and self.bigram_booster.feature_names != BIGRAM_FEATURE_NAMES:
             raise ValueError("bigram model was trained on other features; retrain it with `tomtat train`")
         self.bigram_weight = bigram_weight if self.bigram_booster else 0.0
 
     def predict(self, features: FeatureMatrix) -> np.ndarray:
         if len(features.values) == 0:
             return np.zeros(0)
-        scores = np.asarray(self.booster.predict(features.values, num_threads=1))
+        scores = np.asarray(self.booster.predict(features.values))
         if self.heuristic_weight:
             prior = HeuristicScorer().predict(features)
             scores = (1.0 - self.heuristic_weight) * scores + self.heuristic_weight * prior
         bigrams = features.bigrams
         if self.bigram_booster is None or bigrams is None or not len(bigrams.values):
             return scores
-        probability = np.asarray(self.bigram_booster.predict(bigrams.values, num_threads=1))
+        probability = np.asarray(self.bigram_booster.predict(bigrams.values))
         precision = np.asarray([probability[ids].mean() if len(ids) else 0.0 for ids in bigrams.ids])
         return (1.0 - self.bigram_weight) * scores + self.bigram_weight * precision
 
