@@ -27,6 +27,7 @@ ABBREVIATIONS = frozenset(
     "no tr cn bsck pgs.ts gs.ts ubnd hđnd cty".split()
 )
 _OPENERS = {"“": "”", "‘": "’", "«": "»"}
+_QUOTE_CHAR = re.compile("[“”‘’«»\"]")
 _END_CHARS = ".!?…"
 _CLOSERS = "”’\"')]»"
 # A sentence may start with a letter, a digit, an opening quote, bracket or dash.
@@ -141,7 +142,8 @@ def _quoted_spans(line: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     stack: list[tuple[str, int]] = []
     straight_open: int | None = None
-    for i, char in enumerate(line):
+    for quote in _QUOTE_CHAR.finditer(line):
+        i, char = quote.start(), quote.group()
         if char in _OPENERS:
             stack.append((_OPENERS[char], i))
         elif stack and char == stack[-1][0]:
