@@ -165,6 +165,13 @@ def test_directory_feed_uses_file_names_as_ids(tmp_path):
     assert [e.where for e in items if isinstance(e, FeedError)] == [str(tmp_path / "empty.txt")]
 
 
+def test_directory_feed_takes_the_headline_line_as_title(tmp_path):
+    (tmp_path / "a.txt").write_text("Khánh thành cầu mới\nSáng nay cầu mới thông xe.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Sáng nay cầu mới thông xe. Người dân vui mừng.", encoding="utf-8")
+    titles = {i.id: i.title for i in read_feed(tmp_path)}
+    assert titles == {"a.txt": "Khánh thành cầu mới", "b.txt": ""}
+
+
 def test_parse_record_accepts_date_only_and_naive_datetimes():
     assert parse_record({"id": "1", "text": "x", "published": "2023-09-13"}).published == datetime(
         2023, 9, 13, tzinfo=UTC

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tomtat.errors import InputError
+from tomtat.sentences import infer_title
 from tomtat.text import decode, normalize
 
 FIELDS = frozenset({"id", "text", "title", "source", "published"})
@@ -142,7 +143,7 @@ def iter_jsonl(path: Path) -> Iterator[IncomingArticle | FeedError]:
 
 
 def iter_directory(path: Path) -> Iterator[IncomingArticle | FeedError]:
-    """One article per ``*.txt`` file (id = file name), sorted by name so runs repeat."""
+    """One article per ``*.txt`` file (id = file name, title = its headline line), sorted by name."""
     files = sorted(p for p in path.glob("*.txt") if p.is_file())
     if not files:
         raise InputError(f"{path}: directory has no *.txt files")
@@ -158,7 +159,8 @@ def iter_directory(path: Path) -> Iterator[IncomingArticle | FeedError]:
         if not text:
             yield FeedError(0, "empty file", str(file))
             continue
-        yield IncomingArticle(id=file.name, text=text, source=file.name)
+        # A saved news page starts with its headline: give it the title weight a JSONL title gets.
+        yield IncomingArticle(id=file.name, text=text, title=infer_title(text), source=file.name)
 
 
 def read_feed(path: str | Path) -> Iterator[IncomingArticle | FeedError]:
