@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import os
 import platform
-import re
 import socket
 import subprocess
 import sys
@@ -31,6 +30,7 @@ import httpx
 import numpy as np
 
 import tomtat
+from docsection import DOC, write_section
 from tomtat.corpus import load_clusters
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,8 +38,6 @@ ROOT = Path(__file__).resolve().parents[1]
 _SCRIPT = Path(sys.executable).with_name("tomtat")
 TOMTAT = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "tomtat"]
 DATA = ROOT / "../shared/data/abmusu/validation.jsonl"
-DOC = ROOT / "docs/benchmarks.md"
-BEGIN, END = "<!-- BEGIN service -->", "<!-- END service -->"
 COMMAND = "make bench-service"
 
 
@@ -169,18 +167,6 @@ def table(runs: list[Run], baseline: Run) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    DOC.parent.mkdir(exist_ok=True)
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    section = f"{BEGIN}\n{text.strip()}\n{END}"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: section, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(updated, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -241,7 +227,7 @@ Regenerate with `{COMMAND}` (about {2 * sequential_duration + args.duration + 15
 """
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section("service", text)
         print(f"wrote the service section of {DOC.relative_to(ROOT)}", file=sys.stderr)
     return 1 if loaded.errors or single.errors else 0
 

@@ -36,10 +36,10 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
+from docsection import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "../shared/data/abmusu"
-DOC = ROOT / "docs/benchmarks.md"
-BEGIN, END = "<!-- BEGIN stories -->", "<!-- END stories -->"
 SEEDS = (0, 1, 2, 3, 4)
 SIZES = (1_000, 10_000, 100_000)
 F1_TARGET = 0.95
@@ -315,20 +315,6 @@ def render(q: dict, s: list[dict], command: str) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    section = f"{BEGIN}\n{text}\n{END}"
-    if not DOC.exists():
-        DOC.write_text(f"# Benchmarks\n\n{section}\n", encoding="utf-8")
-        return
-    current = DOC.read_text(encoding="utf-8")
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        DOC.write_text(head + section + tail, encoding="utf-8")
-    else:
-        DOC.write_text(current.rstrip("\n") + "\n\n" + section + "\n", encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA, help="AbMuSu directory (train/validation.jsonl)")
@@ -351,7 +337,7 @@ def main() -> int:
     text = render(q, s, command)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section("stories", text)
     return 0
 
 

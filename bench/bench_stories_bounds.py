@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_stories import DATA, DOC, bcubed, load_pooled
+from bench_stories import DATA, bcubed, load_pooled
+from docsection import write_section
 from tomtat.clustering import StoryIndex, extract_terms, lead_and_body
 
-BEGIN, END = "<!-- BEGIN stories-bounds -->", "<!-- END stories-bounds -->"
 THRESHOLDS = np.arange(0.03, 0.6, 0.01)
 
 
@@ -130,16 +130,6 @@ def render(rows: list[tuple[str, str, dict[str, float], float]]) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    section = f"{BEGIN}\n{text}\n{END}"
-    current = DOC.read_text(encoding="utf-8")
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        DOC.write_text(head + section + rest.split(END, 1)[1], encoding="utf-8")
-    else:
-        DOC.write_text(current.rstrip("\n") + "\n\n" + section + "\n", encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
@@ -163,7 +153,7 @@ def main() -> int:
     text = render(rows)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section("stories-bounds", text)
     return 0
 
 
