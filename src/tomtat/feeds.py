@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from tomtat.errors import InputError
+from tomtat.files import expand_paths, read_article
 from tomtat.sentences import infer_title
-from tomtat.text import decode, normalize
+from tomtat.text import normalize
 
 FIELDS = frozenset({"id", "text", "title", "source", "published"})
 MAX_ID_LENGTH = 512
@@ -143,18 +144,16 @@ def iter_jsonl(path: Path) -> Iterator[IncomingArticle | FeedError]:
 
 
 def iter_directory(path: Path) -> Iterator[IncomingArticle | FeedError]:
-    """One article per ``*.txt`` file (id = file name, title = its headline line), sorted by name."""
-    files = sorted(p for p in path.glob("*.txt") if p.is_file())
-    if not files:
-        raise InputError(f"{path}: directory has no *.txt files")
-    for file in files:
+    """One article per ``*.txt`` file (id = file name, title = its headline line), sorted by name.
+
+    Files are listed and read as ``tomtat summarize`` reads them (:mod:`tomtat.files`); a file that cannot
+    be read becomes a :class:`FeedError` instead of stopping the ingest.
+    """
+    for file in expand_paths([path]):
         try:
-            text = normalize(decode(file.read_bytes(), str(file)))
+            text = normalize(read_article(file).text)
         except InputError as error:
             yield FeedError(0, str(error).removeprefix(f"{file}: "), str(file))
-            continue
-        except OSError as error:
-            yield FeedError(0, f"cannot read ({error.strerror})", str(file))
             continue
         if not text:
             yield FeedError(0, "empty file", str(file))
