@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from tomtat.errors import InputError, TomtatError
 
@@ -95,7 +95,7 @@ def _add_batch_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_cmd_batch)
 
 
-def _open_output(path: str) -> Iterator:
+def _open_output(path: str) -> TextIO:
     if path == "-":
         return sys.stdout
     try:
