@@ -66,8 +66,12 @@ def test_ingest_then_stories_table_and_json(tmp_path):
     stories = json.loads(listed.stdout)
     assert sum(s["size"] for s in stories) == 12
     assert all(s["summary"] and s["first"].startswith("2023-09-01") for s in stories)
+    assert any(s["facts"]["numbers"] for s in stories)
     table = tomtat("stories", "--since", "2023-08-30", cwd=tmp_path)
     assert table.returncode == 0 and stories[0]["story"] in table.stdout
+    assert "Con số:" in table.stdout  # the facts under each summary
+    newest = tomtat("stories", "--limit", "1", "--format", "json", cwd=tmp_path)
+    assert [s["story"] for s in json.loads(newest.stdout)] == [stories[0]["story"]]
     later = tomtat("stories", "--since", "2023-10-01", "--format", "json", cwd=tmp_path)
     assert json.loads(later.stdout) == []
 
@@ -107,7 +111,7 @@ def test_digest_writes_one_line_per_story(tmp_path):
     lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sorted(i for line in lines for i in line["articles"]) == sorted(ids)
     for line in lines:
-        assert set(line) == {"story", "articles", "summary", "sentences"}
+        assert set(line) == {"story", "articles", "summary", "sentences", "facts"}
         assert all(s["doc"] in line["articles"] for s in line["sentences"])
     assert not list(tmp_path.glob("*.db"))  # in memory only
 

@@ -213,6 +213,17 @@ def test_to_dict_is_json_with_sources():
     assert data["quotes"][0]["speaker"] == "Vladimir Putin"
 
 
+def test_from_dict_reads_back_what_to_dict_wrote(kim_putin):
+    disputed = facts(
+        "Máy bay của hãng Viva Aerobus chở 180 hành khách đã hạ cánh khẩn cấp.",
+        "Máy bay của hãng Viva Aerobus chở 186 hành khách đã hạ cánh an toàn.",
+    )
+    for found in (disputed, extract_facts(kim_putin)):
+        assert found.disagreements or (found.when and found.who and found.numbers and found.quotes)
+        as_json = json.loads(json.dumps(found.to_dict(), ensure_ascii=False))
+        assert Facts.from_dict(as_json) == found
+
+
 def test_empty_and_odd_input_give_empty_facts():
     assert not facts("...")
     assert not facts("không có gì đáng chú ý ở đây cả")

@@ -417,6 +417,11 @@ def test_stories_newest_first_with_summaries_and_articles(store_client: tuple[Te
             assert sentence["doc"] in ids
             cited = next(a for a in story["articles"] if a["id"] == sentence["doc"])
             assert sentence["text"][:20] in cited["text"]
+        facts = story["facts"]
+        assert set(facts) == {"when", "where", "who", "numbers", "quotes", "disagreements"}
+        for fact in (fact for kind in ("when", "where", "who", "numbers") for fact in facts[kind]):
+            assert {source["doc"] for source in fact["sources"]} <= ids
+    assert any(story["facts"]["numbers"] or story["facts"]["who"] for story in stories)
     one = client.get(f"/v1/stories/{stories[0]['story']}", params={"words": 60})
     assert one.status_code == 200
     assert one.json() == stories[0]

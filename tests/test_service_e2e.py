@@ -518,6 +518,14 @@ def test_stories_view_lists_ingested_stories(server: str, browser: object) -> No
     highlight = card.locator(".story-reader mark.highlight")
     highlight.wait_for(state="visible")
     assert highlight.inner_text() == first["text"]
+
+    number = stories[0]["facts"]["numbers"][0]  # both articles give figures (300 xe buýt ...)
+    row = card.locator('.story-facts .facts-row[data-kind="numbers"] .fact').first
+    assert number["text"] in row.inner_text()
+    button = row.locator(".fact-src").first
+    button.click()  # opens the article it cites, with the figure highlighted
+    assert highlight.inner_text() == number["text"]
+    assert "active" in (button.get_attribute("class") or "")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "service-stories.png"), full_page=True)
     page.close()

@@ -41,6 +41,22 @@ def truth(ids) -> set[frozenset[str]]:
 
 
 @pytest.fixture
+def summarize_calls(monkeypatch) -> list[int]:
+    """The story rows the store summarizes (rather than reading a cached summary), in order."""
+    import tomtat.store as store_module
+
+    calls: list[int] = []
+    original = store_module.Store._summarize
+
+    def counting(self, story, words):
+        calls.append(story)
+        return original(self, story, words)
+
+    monkeypatch.setattr(store_module.Store, "_summarize", counting)
+    return calls
+
+
+@pytest.fixture
 def store(tmp_path):
     with Store(tmp_path / "t.db", index_options=OPTIONS) as opened:
         yield opened
@@ -97,18 +113,9 @@ def test_near_duplicate_is_marked_as_copy_and_not_summarized_twice(store):
     assert store.article("copy").copy_of == original["id"]
 
 
-def test_story_summaries_cite_article_ids_and_are_recomputed_only_when_changed(store, monkeypatch):
-    import tomtat.store as store_module
-
+def test_story_summaries_cite_article_ids_and_are_recomputed_only_when_changed(store, summarize_calls):
+    calls = summarize_calls
     store.ingest(records(per_story=2))
-    calls: list[int] = []
-    original = store_module.Store._summarize
-
-    def counting(self, story, words):
-        calls.append(story)
-        return original(self, story, words)
-
-    monkeypatch.setattr(store_module.Store, "_summarize", counting)
     stories = store.stories(words=60)
     assert len(calls) == 4
     for story in stories:
@@ -116,11 +123,46 @@ def test_story_summaries_cite_article_ids_and_are_recomputed_only_when_changed(s
         assert {s.doc for s in story.summary.sentences} <= set(story.article_ids)
     calls.clear()
     assert [s.summary for s in store.stories(words=60)] == [s.summary for s in stories]
-    assert calls == []  # nothing changed: all summaries come from the database
+    assert calls == []  # nothing changed: all summaries, facts included, come from the database
     title, text = make_article("A", 4)
     report = store.ingest([{"id": "A-new", "title": title, "text": text, "published": "2023-09-11"}])
     store.stories(words=60)
     assert [f"s{c}" for c in calls] == [report.assignments[0].story_id]
+
+
+def test_story_facts_cite_article_ids_and_survive_the_cache(store):
+    store.ingest(records(per_story=2))
+    fresh = {s.id: s for s in store.stories()}
+    numbers = {s.id: [q.text for q in s.summary.facts.numbers] for s in fresh.values()}
+    assert "180 hành khách" in [text for texts in numbers.values() for text in texts]
+    for story in store.stories():  # now read back from the database
+        assert story.summary.facts == fresh[story.id].summary.facts
+        cited = {source.doc for fact in story.summary.facts.numbers for source in fact.sources}
+        assert cited <= set(story.article_ids)
+        assert story.to_dict()["facts"] == story.summary.facts.to_dict()
+
+
+def test_summaries_cached_without_facts_are_made_again(store, summarize_calls):
+    store.ingest(records(per_story=2))
+    before = store.stories()
+    summarize_calls.clear()
+    store._db.execute("UPDATE stories SET summary = json_remove(summary, '$.facts')")  # as tomtat 0.1 cached
+    assert [s.summary for s in store.stories()] == [s.summary for s in before]
+    assert len(summarize_calls) == len(before)
+
+
+def test_stories_limit_summarizes_only_the_most_recent(store, summarize_calls):
+    store.ingest(records())
+    newest_first = [s.id for s in store.stories()]
+    summarize_calls.clear()
+    late = [r | {"id": "C0-late", "published": "2023-09-14"} for r in records() if r["id"] == "C0"]
+    store.ingest(late)
+    (latest,) = store.stories(limit=1)
+    assert {"C0", "C0-late"} <= set(latest.article_ids) and len(summarize_calls) == 1
+    assert [s.id for s in store.stories(limit=2)][1] == next(i for i in newest_first if i != latest.id)
+    assert store.stories(limit=0) == []
+    with pytest.raises(Exception, match="limit"):
+        store.stories(limit=-1)
 
 
 def test_stories_since_filters_by_latest_publication(store):

@@ -361,6 +361,7 @@ def _add_stories_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     _add_db_option(parser)
     parser.add_argument("--since", metavar="DATE", help="only stories active at or after this ISO date")
+    parser.add_argument("--limit", type=_positive_int, metavar="N", help="only the N most recently active")
     parser.add_argument("--format", "-f", choices=("table", "json"), default="table")
     _add_words_option(parser)
     parser.set_defaults(handler=_cmd_stories)
@@ -380,13 +381,15 @@ def _cmd_stories(args: argparse.Namespace) -> int:
     if not Path(args.db).is_file():
         raise InputError(f"{args.db}: no such database; create it with `tomtat ingest FILE --db {args.db}`")
     with Store(args.db) as store:
-        stories = store.stories(since=args.since, words=args.words)
+        stories = store.stories(since=args.since, words=args.words, limit=args.limit)
     if args.format == "json":
         print(json.dumps([s.to_dict() for s in stories], ensure_ascii=False, indent=2))
         return 0
     for story in stories:
         print(f"{story.id}\t{story.size} article(s)\t{_span(story)}\t{story.title}")
-        print(f"\t{story.summary.text}\n")
+        print(f"\t{story.summary.text}")
+        facts = story.summary.facts.to_markdown().splitlines()[2:] if story.summary.facts else []
+        print("".join(f"\t{line}\n" for line in facts))
     if not stories:
         _warn("no stories" + (f" since {args.since}" if args.since else ""))
     return 0
@@ -397,7 +400,8 @@ def _add_digest_parser(subparsers: argparse._SubParsersAction) -> None:
         "digest",
         help="group a file of articles into stories and summarize each (in memory)",
         description='Ingest, group and summarize in one go without a database; writes one JSON line per '
-        'story: {"story", "articles", "summary", "sentences"} (sentences cite article ids).',
+        'story: {"story", "articles", "summary", "sentences", "facts"} (sentences and facts cite article '
+        "ids).",
     )
     parser.add_argument("input", metavar="ARTICLES.jsonl|DIR")
     parser.add_argument("-o", "--output", metavar="STORIES.jsonl", required=True, help="'-' for stdout")
@@ -421,7 +425,7 @@ def _cmd_digest(args: argparse.Namespace) -> int:
     try:
         for story in result.stories:
             record = story.to_dict()
-            line = {key: record[key] for key in ("story", "articles", "summary", "sentences")}
+            line = {key: record[key] for key in ("story", "articles", "summary", "sentences", "facts")}
             output.write(json.dumps(line, ensure_ascii=False) + "\n")
     finally:
         if output is not sys.stdout:

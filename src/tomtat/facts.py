@@ -264,6 +264,39 @@ class Facts:
             )
         return "\n".join(lines) if len(lines) > 2 else ""
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Facts:
+        """The inverse of :meth:`to_dict`, for facts kept as JSON (the store caches them with summaries)."""
+
+        def sources(items: list[dict[str, Any]]) -> tuple[Source, ...]:
+            return tuple(Source(**item) for item in items)
+
+        def claims(items: list[dict[str, Any]]) -> tuple[Claim, ...]:
+            return tuple(Claim(c["text"], sources(c["sources"])) for c in items)
+
+        date_fields = ("text", "day", "month", "year", "hour", "minute", "weekday")
+        when = (
+            DateFact(**{k: f[k] for k in date_fields}, sources=sources(f["sources"]))
+            for f in data["when"]
+        )
+        who = (EntityFact(f["name"], f["kind"], f["title"], sources(f["sources"])) for f in data["who"])
+        numbers = (
+            QuantityFact(f["text"], float(f["value"]), f["unit"], f["approximate"], sources(f["sources"]))
+            for f in data["numbers"]
+        )
+        disagreements = (
+            Disagreement(d["subject"], d["kind"], claims(d["claims"]))
+            for d in data["disagreements"]
+        )
+        return cls(
+            when=tuple(when),
+            where=tuple(PlaceFact(f["name"], sources(f["sources"])) for f in data["where"]),
+            who=tuple(who),
+            numbers=tuple(numbers),
+            quotes=tuple(QuoteFact(f["text"], f["speaker"], Source(**f["source"])) for f in data["quotes"]),
+            disagreements=tuple(disagreements),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "when": [f.to_dict() for f in self.when],

@@ -512,7 +512,8 @@ def _one_story_payload(store: Store, story_id: str, words: int) -> dict[str, Any
 
 
 def _stories_payload(store: Store, since: str | None, words: int, limit: int) -> dict[str, Any]:
-    return {"stories": [_story_payload(store, story) for story in store.stories(since, words=words)[:limit]]}
+    stories = store.stories(since, words=words, limit=limit)
+    return {"stories": [_story_payload(store, story) for story in stories]}
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, db: str | None = None, log_level: str = "info") -> None:

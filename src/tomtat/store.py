@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tomtat.errors import InputError, TomtatError
+from tomtat.facts import Facts
 from tomtat.feeds import FeedError, IncomingArticle, parse_published, parse_record
 from tomtat.types import Summary, SummarySentence
 
@@ -155,7 +156,8 @@ class StoryRecord:
     """A story: its articles (in publication order), time span, title and current summary.
 
     ``first``/``last`` are the earliest and latest ``published`` of its articles (None when undated).
-    ``summary`` cites article ids in each sentence's ``doc``; copies are not summarized twice.
+    ``summary`` cites article ids in each sentence's ``doc`` (its facts too); copies are not summarized
+    twice.
     """
 
     id: str
@@ -180,6 +182,7 @@ class StoryRecord:
             "title": self.title,
             "summary": self.summary.text,
             "sentences": [s.to_dict() for s in self.summary.sentences],
+            "facts": self.summary.facts.to_dict() if self.summary.facts is not None else None,
             "copies": list(self.copy_ids),
         }
 
@@ -555,27 +558,30 @@ class Store:
         )
 
     def stories(
-        self, since: datetime | date | str | None = None, *, words: int = DEFAULT_WORDS
+        self,
+        since: datetime | date | str | None = None,
+        *,
+        words: int = DEFAULT_WORDS,
+        limit: int | None = None,
     ) -> list[StoryRecord]:
         """Stories active at or after ``since`` (latest article published then, or ingested then when
-        undated), most recently active first, each with a summary of at most ``words`` syllables.
+        undated), most recently active first, each with a summary of at most ``words`` syllables; at most
+        ``limit`` of them (the most recent) when given.
 
         Only stories changed since their last summary (or summarized at another length) are summarized
-        again; the rest come from the database.
+        again; the rest come from the database. Stories past ``limit`` are not summarized at all.
         """
+        if limit is not None and limit < 0:
+            raise InputError(f"limit must be 0 or more, got {limit}")
         threshold = _since_epoch(since)
         with self._lock:
             self._check_open()
-            if threshold is None:
-                rows = self._db.execute(
-                    "SELECT id FROM stories WHERE size > 0 ORDER BY COALESCE(last, updated) DESC, id DESC"
-                ).fetchall()
-            else:
-                rows = self._db.execute(
-                    "SELECT id FROM stories WHERE size > 0 AND COALESCE(last, updated) >= ? "
-                    "ORDER BY COALESCE(last, updated) DESC, id DESC",
-                    (threshold,),
-                ).fetchall()
+            active = "" if threshold is None else "AND COALESCE(last, updated) >= :since "
+            rows = self._db.execute(
+                f"SELECT id FROM stories WHERE size > 0 {active}"
+                "ORDER BY COALESCE(last, updated) DESC, id DESC LIMIT :limit",
+                {"since": threshold, "limit": -1 if limit is None else limit},
+            ).fetchall()
             return [record for (story,) in rows if (record := self._story(story, words)) is not None]
 
     def story(self, story_id: str, *, words: int = DEFAULT_WORDS) -> StoryRecord | None:
@@ -607,11 +613,11 @@ class Store:
             "SELECT id, copy_of FROM articles WHERE story = ? ORDER BY COALESCE(published, ingested), seq",
             (story,),
         ).fetchall()
-        if dirty or cached is None or cached_words != words:
+        fresh = not dirty and cached is not None and cached_words == words
+        summary = _summary_from_json(cached, words) if fresh else None
+        if summary is None:
             summary = self._summarize(story, words)
             self._save_summary(story, summary, words)
-        else:
-            summary = _summary_from_json(cached, words)
         return StoryRecord(
             id=story_key(story),
             article_ids=tuple(article_id for article_id, _ in members),
@@ -636,13 +642,16 @@ class Store:
                 "SELECT id, title, text FROM articles WHERE story = ? ORDER BY seq LIMIT 1", (story,)
             ).fetchall()
         articles = [Article(text=text, title=title, source=key) for key, title, text in reversed(rows)]
-        # Stories list summaries, not facts: skip their extraction, and keep cached == fresh.
-        return summarize(articles, words=words, facts=False)
+        return summarize(articles, words=words)
 
     def _save_summary(self, story: int, summary: Summary, words: int) -> None:
         """Cache a summary; skipped (not an error) when another process holds the write lock."""
         payload = json.dumps(
-            {"sentences": [s.to_dict() for s in summary.sentences], "sources": list(summary.sources)},
+            {
+                "sentences": [s.to_dict() for s in summary.sentences],
+                "sources": list(summary.sources),
+                "facts": summary.facts.to_dict() if summary.facts is not None else None,
+            },
             ensure_ascii=False,
         )
         try:
@@ -662,12 +671,14 @@ class Store:
                 raise
 
 
-def _summary_from_json(payload: str, words: int) -> Summary:
+def _summary_from_json(payload: str, words: int) -> Summary | None:
+    """A cached summary, or None when it was cached by an older tomtat without facts (summarize again)."""
     data = json.loads(payload)
-    if isinstance(data, list):  # cached before sources were stored: the cited articles are all we know
-        data = {"sentences": data, "sources": list(dict.fromkeys(item["doc"] for item in data))}
+    if not isinstance(data, dict) or "facts" not in data:
+        return None
     sentences = tuple(SummarySentence(**item) for item in data["sentences"])
-    return Summary(sentences=sentences, words=words, sources=tuple(data["sources"]))
+    facts = Facts.from_dict(data["facts"]) if data["facts"] is not None else None
+    return Summary(sentences=sentences, words=words, sources=tuple(data["sources"]), facts=facts)
 
 
 def _is_busy(error: sqlite3.Error) -> bool:

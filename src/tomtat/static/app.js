@@ -245,29 +245,38 @@ function clip(text, words) {
   return parts.length <= words ? text : `${parts.slice(0, words).join(" ")} …`;
 }
 
+// Where facts send the reader: `number(source)` is the [n] of the article a source is in (null when it is
+// not shown), `open(number, sentences, emphasis, button)` shows that article at the first of `sentences`.
+const SUMMARY_SOURCES = {
+  number: (source) => source.doc_index + 1,
+  open: (number, [first, ...others], emphasis, button) => {
+    setActive(button);
+    openSentence(number - 1, first, { emphasis, mentions: others });
+  },
+};
+
 // One clickable [n] per article that states the fact: it opens the article's first sentence citing it.
-function sourceButtons(sources, emphasis) {
+function sourceButtons(sources, emphasis, where) {
   const byArticle = new Map();
   for (const source of sources) {
-    if (!byArticle.has(source.doc_index)) byArticle.set(source.doc_index, []);
-    byArticle.get(source.doc_index).push(source.sentence);
+    const number = where.number(source);
+    if (number === null) continue;
+    if (!byArticle.has(number)) byArticle.set(number, []);
+    byArticle.get(number).push(source.sentence);
   }
   const group = el("span", { class: "fact-srcs" });
-  for (const docIndex of [...byArticle.keys()].sort((a, b) => a - b)) {
-    const [first, ...others] = byArticle.get(docIndex);
-    const more = others.length ? ` (nhắc ở ${others.length + 1} câu, mở câu đầu)` : "";
+  for (const number of [...byArticle.keys()].sort((a, b) => a - b)) {
+    const sentences = byArticle.get(number);
+    const more = sentences.length > 1 ? ` (nhắc ở ${sentences.length} câu, mở câu đầu)` : "";
     const button = el("button", {
       type: "button",
       class: "fact-src",
-      title: `Xem trong bài ${docIndex + 1}${more}`,
-      "aria-label": `Nguồn: bài ${docIndex + 1}`,
-      dataset: { doc: String(docIndex), sentence: String(first) },
-      text: `[${docIndex + 1}]`,
+      title: `Xem trong bài ${number}${more}`,
+      "aria-label": `Nguồn: bài ${number}`,
+      dataset: { doc: String(number - 1), sentence: String(sentences[0]) },
+      text: `[${number}]`,
     });
-    button.addEventListener("click", () => {
-      setActive(button);
-      openSentence(docIndex, first, { emphasis, mentions: others });
-    });
+    button.addEventListener("click", () => where.open(number, sentences, emphasis, button));
     group.append(button);
   }
   return group;
@@ -293,11 +302,13 @@ const FACT_KINDS = [
 
 function renderFacts(facts) {
   const container = $("#facts");
-  container.replaceChildren();
-  if (!facts) {
-    $("#facts-panel").hidden = true;
-    return;
-  }
+  container.replaceChildren(...(facts ? factsNodes(facts, SUMMARY_SOURCES) : []));
+  $("#facts-panel").hidden = container.children.length === 0;
+}
+
+// The disagreement warning and the list of facts, each fact with its source buttons (see sourceButtons).
+function factsNodes(facts, where) {
+  const nodes = [];
   const disagreements = facts.disagreements || [];
   if (disagreements.length) {
     const list = el("ul", { class: "disagreements" });
@@ -305,11 +316,11 @@ function renderFacts(facts) {
       const claims = el("span", { class: "claims" });
       item.claims.forEach((claim, index) => {
         if (index > 0) claims.append(el("span", { class: "versus", "aria-label": "khác với", text: "≠" }));
-        claims.append(el("span", { class: "claim" }, claim.text, " ", sourceButtons(claim.sources, claim.text)));
+        claims.append(el("span", { class: "claim" }, claim.text, " ", sourceButtons(claim.sources, claim.text, where)));
       });
       list.append(el("li", {}, el("span", { class: "subject", text: `${item.subject}: ` }), claims));
     }
-    container.append(
+    nodes.push(
       el(
         "div",
         { class: "facts-warning", role: "note" },
@@ -324,7 +335,7 @@ function renderFacts(facts) {
     if (!items.length) continue;
     const list = el("ul", { class: "fact-items" });
     for (const item of items) {
-      list.append(el("li", { class: "fact" }, ...kind.parts(item), " ", sourceButtons(item.sources, kind.emphasis(item))));
+      list.append(el("li", { class: "fact" }, ...kind.parts(item), " ", sourceButtons(item.sources, kind.emphasis(item), where)));
     }
     rows.append(el("div", { class: "facts-row", dataset: { kind: kind.key } }, el("dt", { text: kind.label }), el("dd", {}, list)));
   }
@@ -340,14 +351,14 @@ function renderFacts(facts) {
           ": ",
           el("span", { class: "quote-text", text: `“${clip(quote.text, QUOTE_WORDS)}”` }),
           " ",
-          sourceButtons([quote.source], ""),
+          sourceButtons([quote.source], "", where),
         ),
       );
     }
     rows.append(el("div", { class: "facts-row", dataset: { kind: "quotes" } }, el("dt", { text: "Ai nói gì" }), el("dd", {}, list)));
   }
-  if (rows.children.length) container.append(rows);
-  $("#facts-panel").hidden = container.children.length === 0;
+  if (rows.children.length) nodes.push(rows);
+  return nodes;
 }
 
 // --- stories in the store --------------------------------------------------------------------------
@@ -373,26 +384,31 @@ function renderStory(story) {
   const numberOf = new Map(story.articles.map((article, index) => [article.id, index + 1]));
   const reader = el("div", { class: "story-reader", hidden: "" });
   const summary = el("p", { class: "summary" });
+  let card = null;
+  // Show article `number` under the story with `needle` (a cited sentence, a fact's words) highlighted.
+  const showArticle = (number, needle, trigger) => {
+    const article = story.articles[number - 1];
+    if (!article) return;
+    card.querySelectorAll(".sent, .fact-src").forEach((node) => node.classList.toggle("active", node === trigger));
+    const body = el("div", { class: "source-text" });
+    for (const line of article.text.split("\n")) {
+      if (line.trim()) body.append(el("p", { text: line }));
+    }
+    let mark = null;
+    for (const paragraph of body.children) {
+      mark = needle ? highlightIn(paragraph, needle) : null;
+      if (mark) break;
+    }
+    reader.replaceChildren(el("p", { class: "source-title", text: `[${number}] ${article.title || article.id}` }), body);
+    reader.hidden = false;
+    if (mark) mark.scrollIntoView({ behavior: "smooth", block: "center" });
+  };
   for (const sentence of story.sentences || []) {
     const number = numberOf.get(sentence.doc);
     const link = el("a", { href: "#", class: "sent" }, sentence.text, citation(number || "?"));
     link.addEventListener("click", (event) => {
       event.preventDefault();
-      const article = story.articles[number - 1];
-      if (!article) return;
-      summary.querySelectorAll(".sent").forEach((node) => node.classList.toggle("active", node === link));
-      const body = el("div", { class: "source-text" });
-      for (const line of article.text.split("\n")) {
-        if (line.trim()) body.append(el("p", { text: line }));
-      }
-      let mark = null;
-      for (const paragraph of body.children) {
-        mark = highlightIn(paragraph, sentence.text);
-        if (mark) break;
-      }
-      reader.replaceChildren(el("p", { class: "source-title", text: `[${number}] ${article.title || article.id}` }), body);
-      reader.hidden = false;
-      if (mark) mark.scrollIntoView({ behavior: "smooth", block: "center" });
+      showArticle(number, sentence.text, link);
     });
     summary.append(link, " ");
   }
@@ -403,16 +419,24 @@ function renderStory(story) {
     if (article.published) bits.push(formatTime(article.published));
     sources.append(el("li", { text: bits.join(" · ") }));
   }
+  // Facts cite article ids; their buttons open the article with the fact's words highlighted.
+  const where = {
+    number: (source) => numberOf.get(source.doc) ?? null,
+    open: (number, _sentences, emphasis, button) => showArticle(number, emphasis, button),
+  };
+  const facts = story.facts ? factsNodes(story.facts, where) : [];
   const when = story.last ? `Cập nhật ${formatTime(story.last)} · ` : "";
-  return el(
+  card = el(
     "article",
     { class: "panel story", dataset: { story: story.story } },
     el("h2", { text: story.title || `Câu chuyện ${story.story}` }),
     el("p", { class: "meta", text: `${when}${story.size} bài` }),
     summary,
+    facts.length ? el("div", { class: "facts story-facts" }, el("h3", { text: "Dữ kiện" }), ...facts) : null,
     el("details", story.articles.length <= 5 ? { open: "" } : {}, el("summary", { text: `Nguồn (${story.articles.length} bài)` }), sources),
     reader,
   );
+  return card;
 }
 
 async function loadStories() {
