@@ -147,6 +147,18 @@ def test_quotes_need_a_named_speaker_before_or_after():
     assert found[0].source.sentence == 0
 
 
+def test_a_place_in_an_office_name_is_not_a_person_and_a_title_names_its_holder():
+    found = facts(
+        "Ông Nguyễn Văn Bình, Giám đốc Cảng vụ Kiên Giang, có mặt tại cảng từ sáng sớm.",
+        "Giám đốc Cảng vụ Kiên Giang nói: “Chúng tôi đã điều hai tàu cứu hộ ra hiện trường ngay trong đêm”.",
+    )
+    assert {(e.name, e.kind) for e in found.who} == {
+        ("Nguyễn Văn Bình", "person"),
+        ("Cảng vụ Kiên Giang", "organization"),
+    }
+    assert [(q.speaker, q.source.doc_index) for q in found.quotes] == [("Nguyễn Văn Bình", 1)]
+
+
 # --- disagreements -----------------------------------------------------------------------------------
 
 

@@ -396,7 +396,8 @@ _SPEECH_VERBS = _words(
 _ORG_HEADS = _words(
     "Bộ|Hội đồng|Ủy ban|Uỷ ban|Viện|Học viện|Trung tâm|Đại học|Trường|Tập đoàn|Công ty|Tổng công ty|"
     "Ngân hàng|Quỹ|Cục|Tổng cục|Sở|Văn phòng|Tòa án|Toà án|Viện kiểm sát|Đảng|Hãng|Liên minh|Tổ chức|"
-    "Quân đội|Cơ quan|Báo|Đài|Thông tấn xã|Hiệp hội|Liên đoàn|Câu lạc bộ|CLB|Công an|Bệnh viện|Ban"
+    "Quân đội|Cơ quan|Báo|Đài|Thông tấn xã|Hiệp hội|Liên đoàn|Câu lạc bộ|CLB|Công an|Bệnh viện|Ban|"
+    "Cảng vụ|Chi cục|Thanh tra|Kho bạc|Hải quan|Bộ Tư lệnh|Bộ Chỉ huy|Ủy ban nhân dân|Hội đồng nhân dân"
 )
 _KNOWN_ORGS = _words(
     "Nhà Trắng|Điện Kremlin|Lầu Năm Góc|Liên hợp quốc|Liên Hợp Quốc|Liên Hiệp Quốc|Quốc hội|Chính phủ|"
@@ -1282,6 +1283,17 @@ def _quotes(
     def resolve(key: str) -> str | None:
         return key if key in people else _owner(key, mentions)
 
+    def holder_of(clause: str) -> str | None:
+        """The one person whose title ends ``clause``: "Giám đốc Cảng vụ Kiên Giang nói" → that director."""
+        tail = clause.rstrip(" ,").lower()
+        holders = {
+            key
+            for key, person in people.items()
+            for title in person.titles
+            if len(title.split()) >= 3 and tail.endswith(title.lower())
+        }
+        return holders.pop() if len(holders) == 1 else None
+
     for quoted, start, end, sentence, order in candidates:
         words = _WORD_RE.findall(quoted)
         if len(words) < MIN_QUOTE_SYLLABLES:
@@ -1290,7 +1302,11 @@ def _quotes(
         speaker = None
         verb = _SPEAKER_BEFORE_RE.search(text[:start])
         if verb:
-            speaker = _speaker_in(text[: verb.start()], resolve)
+            clause = text[: verb.start()]
+            speaker = _speaker_in(clause, resolve)
+            holder = holder_of(clause)
+            if holder and (speaker is None or not resolve(_name_key(speaker))):
+                speaker = people[holder].name  # "Tổng Bí thư nói": the one person with that title
         if speaker is None:
             after = _SPEAKER_AFTER_RE.match(text[end:])
             if after:
@@ -1312,8 +1328,10 @@ def _quotes(
 
 def _speaker_in(clause: str, resolve: Any) -> str | None:
     """The speaker in ``clause`` (the words before a speech verb): the last person named in it, or a
-    two-word name ending it ("…”, Kimmage nói" needs Kimmage to be a known person)."""
-    runs = _capitalized_runs(clause)
+    two-word name ending it ("…”, Kimmage nói" needs Kimmage to be a known person). Names inside an
+    organization's name ("Cảng vụ Kiên Giang") are not speakers."""
+    orgs = [span for _name, span in _find_orgs(clause)]
+    runs = [run for run in _capitalized_runs(clause) if not any(lo <= run.start < hi for lo, hi in orgs)]
     for run in reversed(runs):
         if resolve(run.key):
             return run.name
