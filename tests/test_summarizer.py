@@ -96,6 +96,15 @@ def test_two_hundred_articles():
     assert 0 < summary.length <= 100
 
 
+def test_syndicated_copies_do_not_shrink_the_summary():
+    """Fifty copies of the same two articles: the copies used to fill the shortlist with one sentence."""
+    once = tomtat.summarize([ARTICLE_A, ARTICLE_B], words=60, facts=False)
+    copies = tomtat.summarize([ARTICLE_A, ARTICLE_B] * 50, words=60, facts=False)
+    texts = [s.text for s in copies.sentences]
+    assert len(texts) == len(set(texts)) >= len(once.sentences) > 1
+    assert copies.length >= once.length - 15
+
+
 def test_unsupervised_fallback_works_without_a_model():
     summary = tomtat.summarize([ARTICLE_A, ARTICLE_B], words=60, scorer=HeuristicScorer())
     assert summary.sentences and summary.length <= 60

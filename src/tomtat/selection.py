@@ -31,17 +31,27 @@ SHORTLIST_BUDGETS = 4.0
 MIN_SHORTLIST = 40
 
 
-def shortlist(lengths: Sequence[int], scores: np.ndarray, budget: int) -> list[int]:
+def shortlist(
+    lengths: Sequence[int], scores: np.ndarray, budget: int, texts: Sequence[str] | None = None
+) -> list[int]:
     """Indices of the best-scored sentences that fit the budget, best first.
 
     Stops once the shortlist holds :data:`SHORTLIST_BUDGETS` budgets' worth of text (and at least
     :data:`MIN_SHORTLIST` sentences): what ranks lower practically never makes it into a summary, and
-    the greedy search below costs time per shortlisted sentence.
+    the greedy search below costs time per shortlisted sentence. With ``texts``, a sentence whose words
+    repeat one already shortlisted is skipped: otherwise a pile of syndicated copies fills the whole
+    shortlist with one sentence, and the summary ends after it.
     """
     kept: list[int] = []
+    seen: set[tuple[str, ...]] = set()
     total = 0
     for i in map(int, np.argsort(-scores, kind="stable")):
         if 0 < lengths[i] <= budget:
+            if texts is not None:
+                words = tuple(match_tokens(texts[i]))
+                if words in seen:
+                    continue
+                seen.add(words)
             kept.append(i)
             total += lengths[i]
             if total >= SHORTLIST_BUDGETS * budget and len(kept) >= MIN_SHORTLIST:
@@ -90,8 +100,9 @@ def select(
     """The sentences of the summary (at most ``budget`` syllables), in reading order."""
     scores = np.asarray(scores, dtype=np.float64)
     lengths = [count_syllables(s.text) for s in candidates]
-    kept = shortlist(lengths, scores, budget)
-    ids = bigram_ids([candidates[i].text for i in kept])
+    texts = [s.text for s in candidates]
+    kept = shortlist(lengths, scores, budget, texts)
+    ids = bigram_ids([texts[i] for i in kept])
     picked = greedy_coverage(ids, [lengths[i] for i in kept], scores[kept], budget, margin)
     chosen = [kept[j] for j in picked] or kept[:1]  # never empty when one sentence fits
     return order([candidates[i] for i in chosen])
