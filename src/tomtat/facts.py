@@ -545,10 +545,12 @@ class _Bag:
 
     first: dict[Any, int] = field(default_factory=dict)
     sources: dict[Any, list[Source]] = field(default_factory=lambda: defaultdict(list))
+    seen: set[tuple[Any, Source]] = field(default_factory=set)  # (key, source) pairs, for O(1) dedup
 
     def add(self, key: Any, source: Source, order: int) -> None:
         self.first.setdefault(key, order)
-        if source not in self.sources[key]:
+        if (key, source) not in self.seen:
+            self.seen.add((key, source))
             self.sources[key].append(source)
 
 
@@ -731,8 +733,7 @@ def _rank_dates(dates: list[tuple[DateFact, Source, int, str | None]], top: int)
             ]  # fmt: skip
             if len(fuller) == 1:
                 for cite in bag.sources.pop(key):
-                    if cite not in bag.sources[fuller[0]]:
-                        bag.sources[fuller[0]].append(cite)
+                    bag.add(fuller[0], cite, bag.first[fuller[0]])
                 bag.first[fuller[0]] = min(bag.first[fuller[0]], bag.first.pop(key))
                 del by_key[key]
 

@@ -17,10 +17,11 @@ line breaks does not become one huge "lead".
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,6 +104,9 @@ _QUOTES = "“”\"‘’«»"
 _CAPITALIZED = re.compile(r"\b[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢÍÌỈĨỊÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴÉÈẺẼẸÓÒỎÕỌ]\w*")
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}\b|\b(?:ngày|tháng|năm)\s+\d", re.IGNORECASE)
 BODY_LEAD_SENTENCES = 2
+DENSE_OVERLAP_SENTENCES = 1500  # above this, _best_overlap_by_doc counts with sparse matrices
+SPARSE_OVERLAP_ROWS = 500
+MATCHES_PER_CHUNK = 2_000_000  # see _Incidence.hits_matrix
 _FIRST_PERSON = frozenset({"tôi", "chúng", "mình", "em", "anh", "chị"})
 
 Bigram = tuple[str, str]
@@ -146,8 +150,155 @@ class _Incidence:
         member[[k for g in grams if (k := self.vocabulary.get(g)) is not None]] = 1.0
         return self.total(member)
 
+    def hits_matrix(self, sets: list[set[Bigram]]) -> np.ndarray:
+        """``hits`` of every set at once, one row per set: cost grows with the (sentence bigram, set)
+        matches, not with sets × sentences, so a story of hundreds of articles stays fast."""
+        rows = [r for r, grams in enumerate(sets) for g in grams if g in self.vocabulary]
+        columns = [self.vocabulary[g] for grams in sets for g in grams if g in self.vocabulary]
+        by_bigram = np.argsort(np.asarray(columns, dtype=np.int64), kind="stable")
+        set_of_match = np.asarray(rows, dtype=np.int64)[by_bigram]
+        sets_per_bigram = np.bincount(np.asarray(columns, dtype=np.int64), minlength=len(self.vocabulary))
+        first = np.cumsum(sets_per_bigram) - sets_per_bigram
+        per_pair = sets_per_bigram[self.flat]
+        # (sentence, set) matches are expanded a chunk of pairs at a time to bound memory when many
+        # articles share a headline (syndicated copies).
+        ends = np.cumsum(per_pair)
+        total = int(ends[-1]) if len(ends) else 0
+        cuts = np.searchsorted(ends, np.arange(MATCHES_PER_CHUNK, total, MATCHES_PER_CHUNK))
+        counts = np.zeros(len(sets) * self.sentences, dtype=np.int64)
+        for lo, hi in itertools.pairwise([0, *cuts.tolist(), len(self.flat)]):
+            chunk = per_pair[lo:hi]
+            pair = np.repeat(np.arange(lo, hi), chunk)
+            within = np.arange(len(pair)) - np.repeat(np.cumsum(chunk) - chunk, chunk)
+            row = set_of_match[first[self.flat][pair] + within]
+            counts += np.bincount(row * self.sentences + self.owner[pair], minlength=len(counts))
+        return counts.astype(np.float64).reshape(len(sets), self.sentences)
+
     def per_bigram(self, value: Callable[[Bigram], float]) -> np.ndarray:
         return np.asarray([value(g) for g in self.vocabulary], dtype=np.float64)
+
+
+def _best_overlap_by_doc(
+    shared: list[np.ndarray], vocabulary: int, sizes: np.ndarray, sentence_docs: np.ndarray, doc_count: int
+) -> np.ndarray:
+    """For every sentence and article, the best share of the sentence's bigrams found in one sentence of
+    that article (0 for its own article). ``shared[i]`` are sentence i's bigrams used by several articles,
+    as ids below ``vocabulary``.
+
+    A few hundred sentences (any normal story) take one dense matrix product. Past
+    :data:`DENSE_OVERLAP_SENTENCES` (hundreds of articles in one call) the counts come from a sparse
+    product in row blocks: the dense one grows with sentences² × bigrams and took minutes for a thousand
+    articles. Both count exactly, so they give the same values.
+    """
+    n = len(sizes)
+    best = np.zeros((n, doc_count))
+    if n == 0:
+        return best
+    if n <= DENSE_OVERLAP_SENTENCES:
+        incidence = np.zeros((n, vocabulary), dtype=np.float32)
+        for i, ids in enumerate(shared):
+            incidence[i, ids] = 1.0
+        overlap = (incidence @ incidence.T) / sizes[:, None]
+        by_doc = np.argsort(sentence_docs, kind="stable")
+        docs_present, starts = np.unique(sentence_docs[by_doc], return_index=True)
+        best[:, docs_present] = np.maximum.reduceat(overlap[:, by_doc], starts, axis=1)
+    else:
+        from scipy import sparse  # a dependency of lightgbm; imported only for very large inputs
+
+        indptr = np.concatenate([[0], np.cumsum([len(ids) for ids in shared])])
+        indices = np.concatenate(shared)
+        ones = np.ones(len(indices))
+        incidence = sparse.csr_matrix((ones, indices, indptr), shape=(n, vocabulary))
+        transposed = incidence.T.tocsr()
+        for start in range(0, n, SPARSE_OVERLAP_ROWS):
+            counts = (incidence[start : start + SPARSE_OVERLAP_ROWS] @ transposed).tocoo()
+            rows = counts.row + start
+            np.maximum.at(best, (rows, sentence_docs[counts.col]), counts.data / sizes[rows])
+    best[np.arange(n), sentence_docs] = 0.0
+    return best
+
+
+@dataclass(frozen=True)
+class _Overlaps:
+    """How a sentence's bigrams meet a family of bigram sets (titles, anchors or body leads), one per
+    article. "other" statistics leave out the sentence's own article; ratios are hits / set size
+    (coverage) or hits / sentence size (precision); max and mean are 0 over no set."""
+
+    own_hits: np.ndarray
+    best_coverage: np.ndarray
+    best_precision: np.ndarray
+    mean_coverage: np.ndarray
+    best_coverage_other: np.ndarray
+    best_precision_other: np.ndarray
+    mean_precision_other: np.ndarray
+
+
+class _PerDocOverlaps:
+    """Per-sentence statistics against one bigram set per article, without a Python loop over
+    sentences × articles (which made a story of a thousand articles take minutes)."""
+
+    def __init__(
+        self,
+        incidence: _Incidence,
+        sizes: np.ndarray,
+        sentence_docs: np.ndarray,
+        doc_count: int,
+    ) -> None:
+        self.incidence = incidence
+        self.sizes = sizes
+        self.docs = sentence_docs
+        self.doc_count = doc_count
+
+    def against(self, sets: list[set[Bigram]], docs: Iterable[int], skip_empty: bool) -> _Overlaps:
+        """Statistics over ``sets`` (``sets[k]`` belongs to article ``docs[k]``), in that order; with
+        ``skip_empty``, empty sets are left out of max and mean."""
+        n = len(self.sizes)
+        doc_of_set = list(docs)
+        hits = self.incidence.hits_matrix(sets)
+        own_hits = np.zeros(n)
+        best_coverage, best_precision, coverage_sum = np.zeros(n), np.zeros(n), np.zeros(n)
+        best_coverage_other, best_precision_other, precision_sum_other = np.zeros(n), np.zeros(n), np.zeros(n)
+        counted, counted_other = 0, np.zeros(n)
+        for row, doc, grams in zip(hits, doc_of_set, sets, strict=True):
+            own = self.docs == doc
+            own_hits[own] = row[own]
+            if skip_empty and not grams:
+                continue
+            coverage = row / len(grams) if grams else np.zeros(n)
+            precision = row / self.sizes
+            np.maximum(best_coverage, coverage, out=best_coverage)
+            np.maximum(best_precision, precision, out=best_precision)
+            coverage_sum += coverage
+            counted += 1
+            other = ~own
+            np.maximum(best_coverage_other, np.where(other, coverage, 0.0), out=best_coverage_other)
+            np.maximum(best_precision_other, np.where(other, precision, 0.0), out=best_precision_other)
+            precision_sum_other += np.where(other, precision, 0.0)
+            counted_other += other
+        return _Overlaps(
+            own_hits=own_hits,
+            best_coverage=best_coverage,
+            best_precision=best_precision,
+            mean_coverage=coverage_sum / counted if counted else np.zeros(n),
+            best_coverage_other=best_coverage_other,
+            best_precision_other=best_precision_other,
+            mean_precision_other=np.divide(
+                precision_sum_other, counted_other, out=np.zeros(n), where=counted_other > 0
+            ),
+        )
+
+    def outside_own_doc(self, sets_of_doc: dict[int, set[Bigram]]) -> np.ndarray:
+        """For every sentence, how many of its bigrams are in the union of the *other* articles' sets."""
+        incidence = self.incidence
+        vocabulary = incidence.vocabulary
+        size = len(vocabulary)
+        matches = [(d, vocabulary[g]) for d, grams in sets_of_doc.items() for g in grams if g in vocabulary]
+        docs = np.asarray([doc for doc, _ in matches], dtype=np.int64)
+        ids = np.asarray([k for _, k in matches], dtype=np.int64)
+        sets_per_bigram = np.bincount(ids, minlength=size)
+        in_own = np.isin(self.docs[incidence.owner] * size + incidence.flat, docs * size + ids)
+        outside = (sets_per_bigram[incidence.flat] - in_own) >= 1
+        return np.bincount(incidence.owner, weights=outside, minlength=incidence.sentences)
 
 
 def _mean(values: list[float]) -> float:
@@ -194,9 +345,6 @@ def extract(story: Story) -> FeatureMatrix:
         for doc, sentences in anchors.items()
     }
     all_anchor_bigrams = set().union(*anchor_bigrams_of_doc.values())
-    anchor_other_of_doc = [
-        set().union(*(g for d, g in anchor_bigrams_of_doc.items() if d != doc)) for doc in range(doc_count)
-    ]
     anchor_unigrams = set().union(*(set(match_tokens(s.text)) for ss in anchors.values() for s in ss))
     anchor_ids = {(s.doc, s.index) for ss in anchors.values() for s in ss}
 
@@ -232,18 +380,10 @@ def extract(story: Story) -> FeatureMatrix:
     # Best bigram overlap with a sentence of each other article (how many outlets report this fact),
     # from the sentence × shared-bigram incidence matrix.
     shared_index = {g: k for k, g in enumerate(g for g, d in bigram_docs.items() if len(d) > 1)}
-    incidence = np.zeros((n, len(shared_index)), dtype=np.float32)
-    for i, b in enumerate(bigrams):
-        incidence[i, [shared_index[g] for g in b if g in shared_index]] = 1.0
+    shared = [np.asarray([shared_index[g] for g in b if g in shared_index], dtype=np.int64) for b in bigrams]
     sizes = np.asarray([max(len(b), 1) for b in bigrams], dtype=np.float64)
-    overlap = (incidence @ incidence.T) / sizes[:, None]
     sentence_docs = np.asarray([s.doc for s in candidates])
-    best_by_doc = np.zeros((n, doc_count))
-    for doc in range(doc_count):
-        in_doc = sentence_docs == doc
-        if in_doc.any():
-            best_by_doc[:, doc] = overlap[:, in_doc].max(axis=1)
-    best_by_doc[np.arange(n), sentence_docs] = 0.0
+    best_by_doc = _best_overlap_by_doc(shared, len(shared_index), sizes, sentence_docs, doc_count)
 
     # How central each article is: the share of its bigrams that other articles also use. The reference
     # tends to follow one main article; the most central one is the best guess of which.
@@ -278,17 +418,19 @@ def extract(story: Story) -> FeatureMatrix:
     # Every |sentence bigrams ∩ reference set| at once, from the sentence × bigram incidence, instead of
     # a set intersection per sentence and reference (the features' hot loop).
     incidence = _Incidence(bigrams)
-    title_hits = [incidence.hits(grams) for grams in title_bigrams]
-    anchor_hits = {doc: incidence.hits(grams) for doc, grams in anchor_bigrams_of_doc.items()}
-    anchor_other_hits = [incidence.hits(grams) for grams in anchor_other_of_doc]
-    lead_hits = {doc: incidence.hits(grams) for doc, grams in body_lead_bigrams.items()}
     all_title_hits = incidence.hits(all_title_bigrams)
     all_anchor_hits = incidence.hits(all_anchor_bigrams)
-    no_hits = np.zeros(n)
+    per_doc = _PerDocOverlaps(incidence, sizes, sentence_docs, doc_count)
+    title = per_doc.against(title_bigrams, range(doc_count), skip_empty=True)
+    anchor = per_doc.against(list(anchor_bigrams_of_doc.values()), anchor_bigrams_of_doc, skip_empty=True)
+    lead = per_doc.against(list(body_lead_bigrams.values()), body_lead_bigrams, skip_empty=False)
+    anchor_other_hits = per_doc.outside_own_doc(anchor_bigrams_of_doc)
     docs_per_bigram = incidence.per_bigram(lambda g: len(bigram_docs[g]))
     support_sum = incidence.total(docs_per_bigram - 1)
     frequency_sum = incidence.total(incidence.per_bigram(bigram_frequency.__getitem__) - 1)
     wide_count = incidence.total(docs_per_bigram >= wide)
+
+    matching_docs = (best_by_doc >= 0.3).sum(axis=1)
 
     rows = []
     for i, (s, t, b, u) in enumerate(zip(candidates, toks, bigrams, unigrams, strict=True)):
@@ -301,29 +443,9 @@ def extract(story: Story) -> FeatureMatrix:
         block_position = s.position if is_lead else s.position - lead_counts[s.doc]
         paragraph = s.paragraph - first_body_paragraph.get(s.doc, s.paragraph) if not is_lead else -1
         is_anchor = (s.doc, s.index) in anchor_ids
-        anchor_other = anchor_other_hits[s.doc][i]
+        anchor_other = anchor_other_hits[i]
         anchor_all = anchor_other if is_anchor else all_anchor_hits[i]
         own_title_u = title_unigrams[s.doc]
-        best_title_coverage = max(
-            (_fraction(hits[i], len(tb)) for tb, hits in zip(title_bigrams, title_hits, strict=True) if tb),
-            default=0.0,
-        )
-        best_anchor_coverage = max(
-            (
-                _fraction(anchor_hits[d][i], len(g))
-                for d, g in anchor_bigrams_of_doc.items()
-                if d != s.doc and g
-            ),
-            default=0.0,
-        )
-        others = [best_by_doc[i, d] for d in range(doc_count) if d != s.doc]
-        anchor_precisions = [
-            _fraction(anchor_hits[d][i], size) for d, g in anchor_bigrams_of_doc.items() if d != s.doc and g
-        ]
-        title_pairs = [(tb, hits[i]) for tb, hits in zip(title_bigrams, title_hits, strict=True) if tb]
-        title_precision = max((_fraction(hit, size) for _, hit in title_pairs), default=0.0)
-        title_coverages = [_fraction(hit, len(tb)) for tb, hit in title_pairs]
-        lead_overlaps = [_fraction(lead_hits[d][i], size) for d in body_lead_bigrams if d != s.doc]
         from_sapo = is_lead and lead_given
         body_index = -1 if from_sapo else s.position - (lead_counts[s.doc] if lead_given else 0)
         text = s.text
@@ -344,19 +466,19 @@ def extract(story: Story) -> FeatureMatrix:
                 len(t),
                 len(t) * n / total_tokens,
                 _fraction(len(u & own_title_u), len(u)),
-                _fraction(title_hits[s.doc][i], size),
+                _fraction(title.own_hits[i], size),
                 _fraction(len(u & all_title_unigrams), len(u)),
                 _fraction(all_title_hits[i], size),
-                best_title_coverage,
+                title.best_coverage[i],
                 _fraction(len(u & anchor_unigrams), len(u)),
                 _fraction(anchor_all, size),
                 _fraction(anchor_other, size),
-                best_anchor_coverage,
+                anchor.best_coverage_other[i],
                 cosine,
                 0.0,  # centroid_rank, filled below
                 support_sum[i] / size / max(doc_count - 1, 1),
-                max(others, default=0.0),
-                sum(1 for o in others if o >= 0.3),
+                best_by_doc[i].max(),
+                matching_docs[i],
                 frequency_sum[i] / size,
                 _fraction(sum(1 for w in t if w.isdigit()), len(t)),
                 _fraction(len(_CAPITALIZED.findall(text)) - 1, len(words)),
@@ -368,13 +490,13 @@ def extract(story: Story) -> FeatureMatrix:
                 float(bool(_FIRST_PERSON & u)),
                 doc_centrality[s.doc],
                 doc_tokens[s.doc] / total_tokens,
-                _fraction(anchor_hits.get(s.doc, no_hits)[i], size) if not is_anchor else 1.0,
-                max(anchor_precisions, default=0.0),
-                _mean(anchor_precisions),
-                title_precision,
-                _mean(title_coverages),
-                max(lead_overlaps, default=0.0),
-                _mean(lead_overlaps),
+                _fraction(anchor.own_hits[i], size) if not is_anchor else 1.0,
+                anchor.best_precision_other[i],
+                anchor.mean_precision_other[i],
+                title.best_precision[i],
+                title.mean_coverage[i],
+                lead.best_precision_other[i],
+                lead.mean_precision_other[i],
                 float(0 <= body_index < BODY_LEAD_SENTENCES),
                 _fraction(body_index, body_sizes[s.doc]) if body_index >= 0 else -1.0,
                 float(bool(_DATE.search(text))),
