@@ -7,7 +7,9 @@
 (b) whole processes, start-up and model loading included, run one after the other in this run:
     ``tomtat batch validation.jsonl --words 200`` against ``bench/lexrank_script.py`` (sumy LexRank on
     the same stories); wall time (best of N), speed ratio and peak RSS (from ``wait4``) of each;
-(c) the ROUGE table of tomtat and the baselines on validation at 200 syllables (``tomtat.eval``).
+(c) the ROUGE table of tomtat and the baselines on validation at 200 syllables (``tomtat.eval``);
+(d) one ``tomtat summarize`` call on every AbMuSu train and validation article at once (925 files in a
+    directory): wall time and peak RSS, the bad-input case "a thousand articles".
 
 The results replace the section between ``<!-- BEGIN core -->`` and ``<!-- END core -->`` in
 docs/benchmarks.md; other sections are left alone.
@@ -126,6 +128,48 @@ def output_rouge2(output: Path, data: Path) -> float:
     return corpus_score([r.get("summary", "") for r in records], references).rouge2
 
 
+@dataclass(frozen=True)
+class LargeInput:
+    articles: int
+    syllables: int
+    seconds: float
+    peak_rss_mb: float
+    summary_length: int
+    summary_sentences: int
+
+
+def large_input(data: Path) -> LargeInput:
+    """``tomtat summarize DIR`` on every article of AbMuSu train + validation, one text file each."""
+    from tomtat.corpus import load_clusters
+    from tomtat.text import count_syllables
+
+    articles = [a for split in ("train", "validation") for c in load_clusters(data.parent / f"{split}.jsonl")
+                for a in c.articles]  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        for number, article in enumerate(articles):
+            text = "\n\n".join(part for part in (article.title, article.lead, article.text) if part.strip())
+            (Path(tmp) / f"{number:04d}.txt").write_text(text, encoding="utf-8")
+        command = [sys.executable, "-m", "tomtat", "summarize", tmp, "--format", "json"]
+        output = Path(tmp) / "summary.json.out"
+        start = time.perf_counter()
+        with output.open("wb") as sink:
+            process = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.PIPE)
+            stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
+            _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"tomtat summarize on {len(articles)} articles failed:\n{stderr[-2000:]}")
+        summary = json.loads(output.read_text(encoding="utf-8"))
+    return LargeInput(
+        articles=len(articles),
+        syllables=sum(count_syllables(a.text) for a in articles),
+        seconds=seconds,
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        summary_length=summary["length"],
+        summary_sentences=len(summary["sentences"]),
+    )
+
+
 def compare_processes(data: Path, runs: int) -> tuple[ProcessRun, ProcessRun]:
     """Run both whole processes ``runs`` times, interleaved so that machine noise hits both alike."""
     tomtat_exe = Path(sys.executable).parent / "tomtat"
@@ -171,7 +215,9 @@ def verdict(ok: bool) -> str:
     return "meets target" if ok else "**misses target**"
 
 
-def render(latency: Latency, pinned: str, tomtat_run: ProcessRun, sumy_run: ProcessRun, table: str) -> str:
+def render(
+    latency: Latency, pinned: str, tomtat_run: ProcessRun, sumy_run: ProcessRun, table: str, large: LargeInput
+) -> str:
     import tomtat
 
     ratio = sumy_run.seconds / tomtat_run.seconds
@@ -224,6 +270,18 @@ same job.
 - Peak memory of `tomtat batch`: **{tomtat_run.peak_rss_mb:.0f} MB**; target ≤ {MEMORY_TARGET_MB:.0f} MB: \
 {verdict(tomtat_run.peak_rss_mb <= MEMORY_TARGET_MB)}.
 
+### One call on a thousand articles
+
+`python -m tomtat summarize DIR --format json` as a subprocess (start-up included), DIR holding every
+AbMuSu train and validation article as one text file (title, sapo, body): {large.articles} articles,
+{large.syllables:,} syllables, as if a user pointed tomtat at a whole archive.
+
+| articles | wall s | peak RSS MB | summary | ms per article | vs. ms per article in `tomtat batch` above |
+|---:|---:|---:|---|---:|---:|
+| {large.articles} | {large.seconds:.1f} | {large.peak_rss_mb:.0f} | {large.summary_sentences} sentences, \
+{large.summary_length} syllables | {1000 * large.seconds / large.articles:.1f} \
+| {large.seconds / large.articles / (tomtat_run.seconds / (latency.stories * latency.mean_articles)):.1f}× |
+
 ### ROUGE on AbMuSu validation
 
 Metric: docs/metric.md. Same run, same stories, same budget and sentence splitting for every system;
@@ -246,13 +304,16 @@ def main() -> int:
     print("(b) whole processes: tomtat batch vs sumy LexRank script ...", file=sys.stderr)
     tomtat_run, sumy_run = compare_processes(args.data, args.runs)
     print(f"    tomtat {tomtat_run.all_seconds} s, sumy {sumy_run.all_seconds} s", file=sys.stderr)
-    pinned = pin_to_one_core()  # after (b): the whole processes run as a user would run them
+    print("(d) one call on every AbMuSu article ...", file=sys.stderr)
+    large = large_input(args.data)
+    print(f"    {large.articles} art. {large.seconds:.1f} s, {large.peak_rss_mb:.0f} MB", file=sys.stderr)
+    pinned = pin_to_one_core()  # after (b) and (d): the whole processes run as a user would run them
     print("(a) per-story latency on one core ...", file=sys.stderr)
     latency = measure_latency(args.data, repeats=3)
     print(f"    mean {latency.mean_ms:.1f} ms, p95 {latency.p95_ms:.1f} ms", file=sys.stderr)
     print("(c) ROUGE table ...", file=sys.stderr)
     table = quality_table(args.data)
-    section = render(latency, pinned, tomtat_run, sumy_run, table)
+    section = render(latency, pinned, tomtat_run, sumy_run, table, large)
     print(section)
     if not args.no_write:
         write_section("core", section)
