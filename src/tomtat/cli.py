@@ -238,6 +238,27 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_train_stories_parser(subparsers: argparse._SubParsersAction) -> None:
+    from tomtat.pairs import DEFAULT_DATA, DEFAULT_MODEL
+
+    parser = subparsers.add_parser(
+        "train-stories",
+        help="fit the pair score that re-assigns articles between stories",
+        description="Fit the story-grouping pair score (logistic regression, deterministic) by simulating "
+        "arrivals on AbMuSu-format stories, and write the JSON model the store loads (see docs/stories.md).",
+    )
+    parser.add_argument("--data", default=str(DEFAULT_DATA), metavar="DATA.jsonl", help="training stories")
+    parser.add_argument("--output", "-o", default=str(DEFAULT_MODEL), metavar="MODEL.json")
+    parser.set_defaults(handler=_cmd_train_stories)
+
+
+def _cmd_train_stories(args: argparse.Namespace) -> int:
+    from tomtat.pairs import train
+
+    print(f"tomtat: wrote {train(args.data, args.output)}", file=sys.stderr)
+    return 0
+
+
 # --- serve -------------------------------------------------------------------------------------------
 
 
@@ -389,7 +410,7 @@ def _cmd_stories(args: argparse.Namespace) -> int:
         print(f"{story.id}\t{story.size} article(s)\t{_span(story)}\t{story.title}")
         print(f"\t{story.summary.text}")
         facts = story.summary.facts.to_markdown().splitlines()[2:] if story.summary.facts else []
-        print("".join(f"\t{line}\n" for line in facts))
+        print("".join(f"\t{line.replace('**', '')}\n" for line in facts))  # plain text, not Markdown
     if not stories:
         _warn("no stories" + (f" since {args.since}" if args.since else ""))
     return 0
@@ -440,6 +461,7 @@ PARSERS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_batch_parser,
     _add_eval_parser,
     _add_train_parser,
+    _add_train_stories_parser,
     _add_serve_parser,
     _add_ingest_parser,
     _add_stories_parser,
