@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench eval train clean chromium bench-service bench-stories
+.PHONY: demo test lint bench eval train train-stories clean chromium bench-service bench-stories
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: $(STAMP_DEV)
 # Refit the shipped sentence ranker on AbMuSu train (deterministic; see docs/model.md).
 train: $(STAMP_RUN)
 	OMP_NUM_THREADS=1 $(BIN)/tomtat train --data ../shared/data/abmusu/train.jsonl -o src/tomtat/models/ranker.txt
+
+# Refit the story-grouping pair score on AbMuSu train (deterministic; see docs/stories.md).
+train-stories: $(STAMP_RUN)
+	OMP_NUM_THREADS=1 $(BIN)/tomtat train-stories --data ../shared/data/abmusu/train.jsonl -o src/tomtat/models/pairs.json
 
 # Load benchmark of the HTTP service; rewrites its section of docs/benchmarks.md (about a minute).
 bench-service: $(STAMP_DEV)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from tomtat.clustering import (
@@ -300,3 +301,58 @@ def test_abmusu_train_pool_defaults_beat_the_old_60_term_vectors():
         old.append(_bcubed_f1(run(StoryIndex(vector_terms=60, threshold=0.12), shuffled)[0], gold))
     assert min(default) >= 0.90, default
     assert sum(default) > sum(old) + 0.01, (default, old)
+
+
+def _index_with_a_misplaced_article(misplaced: str, wrong_story: str) -> tuple[StoryIndex, dict[str, int]]:
+    """The small corpus ingested in one batch, except that ``misplaced`` is put in another story."""
+    index = small_index()
+    items = corpus(per_story=4)
+    raws = [extract_terms(title, *lead_and_body(text)) for _, title, text in items]
+    index.observe(raws)
+    stories: dict[str, int] = {}
+    for (key, _, _), raw in zip(items, raws, strict=True):
+        fingerprint = index.fingerprint(raw)
+        index.decide(fingerprint)
+        story = {"A": 1, "B": 2, "C": 3, "D": 4}[wrong_story if key == misplaced else key[0]]
+        index.add(key, fingerprint, story)
+        stories[key] = story
+    return index, stories
+
+
+def test_regroup_moves_a_misplaced_article_to_its_story():
+    from tomtat.pairs import default_model
+
+    model = default_model()
+    assert model is not None, "the shipped pair model src/tomtat/models/pairs.json is missing"
+    index, stories = _index_with_a_misplaced_article("A3", "B")
+    moves = index.regroup(index.touched(), model)
+    assert [(m.key, m.source, m.target) for m in moves] == [("A3", 2, 1)]
+    final = {key: index.story_of(key) for key in stories}
+    assert partition(final) == truth(stories)
+    assert index.touched() == []  # touched() hands each position out once
+
+
+def test_regroup_splits_off_an_article_no_story_wants():
+    from tomtat.pairs import PairModel
+
+    never = PairModel(coefficients=(0.0,) * 5, intercept=-10.0, passes=1)  # every pair "different"
+    index, stories = _index_with_a_misplaced_article("A3", "B")
+    fresh = iter(range(100, 200))
+    moves = index.regroup(index.touched(), never, lambda key: next(fresh))
+    # each story keeps the last article it received; the others leave, one new story each
+    last = {story: key for key, story in stories.items()}
+    assert {m.key for m in moves} == set(stories) - set(last.values())
+    assert sorted(m.target for m in moves) == list(range(100, 100 + len(moves)))
+    assert all(index.story_size(m.target) == 1 for m in moves)
+
+
+def test_pair_features_are_consistent_with_the_neighbour_lists():
+    index, _ = _index_with_a_misplaced_article("A3", "B")
+    position = index._position["A0"]
+    near = index.neighbours(position, 20)
+    assert near == sorted(near, reverse=True) and len(near) >= 5
+    features = index.pair_features(position, [other for _, other in near])
+    assert features.shape == (len(near), 5)
+    assert features[:, 0] == pytest.approx([cosine for cosine, _ in near], abs=2e-6)
+    assert features[0, 4] <= 1e-6 and (features[:, 4] <= 1e-6).all()  # nothing beats the best match
+    assert (np.diff(features[:, 0]) <= 1e-9).all()

@@ -260,3 +260,86 @@ def test_store_is_usable_from_worker_threads(store):
     assert not errors
     assert store.count_articles() == 12
     assert sqlite3.connect(store.path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def _consistent(path) -> None:
+    """Every story row's size and span match its articles; every article's story row exists."""
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "SELECT s.id, s.size, s.first, s.last, COUNT(a.id), MIN(a.published), MAX(a.published) "
+            "FROM stories s LEFT JOIN articles a ON a.story = s.id GROUP BY s.id"
+        ).fetchall()
+        orphans = db.execute("SELECT COUNT(*) FROM articles WHERE story NOT IN (SELECT id FROM stories)")
+        assert orphans.fetchone()[0] == 0
+    for story, size, first, last, count, earliest, latest in rows:
+        assert size == count, story
+        if count:
+            assert (first, last) == (earliest, latest), story
+
+
+def _pair_model(always: bool):
+    from tomtat.pairs import PairModel
+
+    return PairModel(coefficients=(0.0,) * 5, intercept=10.0 if always else -10.0, passes=1)
+
+
+def test_ingest_reports_the_stories_articles_end_in_after_the_pass(tmp_path):
+    path = tmp_path / "t.db"
+    with Store(path, index_options=OPTIONS, regroup=_pair_model(always=False)) as store:
+        report = store.ingest(records())
+        # a model that finds no pair alike splits every story down to one article per story
+        assert store.count_stories() == 12 and report.new_stories == 12
+        for assignment in report.assignments:
+            assert store.article(assignment.article_id).story_id == assignment.story_id
+        assert len({a.story_id for a in report.assignments}) == 12
+    _consistent(path)
+
+
+def test_emptied_stories_follow_their_articles_and_sizes_stay_right(tmp_path):
+    path = tmp_path / "t.db"
+    items = records(per_story=4)
+    with Store(path, index_options=OPTIONS, regroup=False) as store:
+        first = store.ingest(items[::2])
+    # a model that finds every pair alike moves articles into the oldest story among their neighbours
+    with Store(path, index_options=OPTIONS, regroup=_pair_model(always=True)) as store:
+        second = store.ingest(items[1::2])
+        for assignment in second.assignments:
+            assert store.article(assignment.article_id).story_id == assignment.story_id
+        assert sum(s.size for s in store.stories()) == 16
+        for assignment in first.assignments:  # ids handed out earlier still answer, with the live story
+            story = store.story(assignment.story_id)
+            assert story is not None and store.article(assignment.article_id).story_id == story.id
+    with sqlite3.connect(path) as db:
+        emptied = db.execute("SELECT COUNT(*) FROM stories WHERE size = 0 AND merged_into IS NOT NULL")
+        assert emptied.fetchone()[0] > 0
+    _consistent(path)
+
+
+def test_store_reopened_after_a_pass_keeps_grouping(tmp_path):
+    path = tmp_path / "t.db"
+    items = records(per_story=4)
+    with Store(path, index_options=OPTIONS) as store:
+        store.ingest(items[:8])
+    with Store(path, index_options=OPTIONS, regroup=_pair_model(always=False)) as store:
+        store.ingest(items[8:12])  # splits stories apart
+    _consistent(path)
+    with Store(path, index_options=OPTIONS) as store:  # replayed articles, no neighbour lists persisted
+        report = store.ingest(items[12:])
+        assert report.added == 4
+        for assignment in report.assignments:
+            assert store.article(assignment.article_id).story_id == assignment.story_id
+        assert store.count_articles() == 16
+        assert all(s.summary.text for s in store.stories())
+    _consistent(path)
+
+
+def test_same_input_order_gives_the_same_grouping():
+    items = records(per_story=4)
+    outcomes = []
+    for _ in range(2):
+        with Store.memory(index_options=OPTIONS) as store:
+            report = store.ingest(items, batch_size=5)
+            outcomes.append(
+                ([a.to_dict() for a in report.assignments], [(s.id, s.article_ids) for s in store.stories()])
+            )
+    assert outcomes[0] == outcomes[1]

@@ -22,23 +22,40 @@ Everything here is pure computation on plain data; the SQLite store (:mod:`tomta
 
 from __future__ import annotations
 
+import heapq
 import math
 import zlib
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tomtat.text import match_tokens, normalize
+
+if TYPE_CHECKING:
+    from tomtat.pairs import PairModel
 
 SECONDS_PER_DAY = 86_400.0
 NUM_HASHES = 64
 LSH_BANDS = 16
 _ROWS_PER_BAND = NUM_HASHES // LSH_BANDS
 _MASK64 = (1 << 64) - 1
+NEIGHBOURS = 40  # cosines kept per article for the re-assignment pass
+_POSITION_BITS = 32
+_COSINE_SCALE = 1_000_000
+
+
+def _pack(similarity: float, position: int) -> int:
+    """A neighbour as one int ordered by cosine (then position): small in memory, fast to compare."""
+    return (round(similarity * _COSINE_SCALE) << _POSITION_BITS) | position
+
+
+def _unpack(packed: int) -> tuple[float, int]:
+    return (packed >> _POSITION_BITS) / _COSINE_SCALE, packed & ((1 << _POSITION_BITS) - 1)
 
 # Function syllables that carry no topic. idf would learn most of them, but only after many articles;
 # dropping them up front keeps the first articles of a fresh store from being matched on "của" and "và".
@@ -205,6 +222,15 @@ class Decision:
     merge: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
+class Move:
+    """One article moved by :meth:`StoryIndex.regroup` from story ``source`` to story ``target``."""
+
+    key: str
+    source: int
+    target: int
+
+
 @dataclass(slots=True)
 class _Entry:
     key: str
@@ -214,6 +240,7 @@ class _Entry:
     weights: array
     minhash: array
     copy: bool = False
+    known: bool = True  # its neighbour list was filled as it arrived (False when replayed from storage)
 
 
 class StoryIndex:
@@ -277,6 +304,12 @@ class StoryIndex:
         self._members: dict[int, list[int]] = defaultdict(list)
         self._seen_buckets: set[int] = set()
         self._vector_cache: tuple[Fingerprint, tuple[array, array]] | None = None
+        # Neighbour lists for the re-assignment pass (:meth:`regroup`): per position a min-heap of the
+        # NEIGHBOURS best cosines decide() computed with it, packed as ints (see _pack).
+        self._near: list[list[int]] = []
+        self._pending: dict[int, float] = {}
+        self._pending_for: Fingerprint | None = None
+        self._touched: set[int] = set()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -347,6 +380,8 @@ class StoryIndex:
 
     def decide(self, fingerprint: Fingerprint, published: float | None = None) -> Decision:
         """The story this article should join (or a new one), and the article it copies, if any."""
+        self._pending = {}
+        self._pending_for = fingerprint
         terms, weights = self.vector(fingerprint)
         query = dict(zip(terms, weights, strict=True))
         votes: Counter[int] = Counter()
@@ -391,7 +426,9 @@ class StoryIndex:
             entry = self._entries[position]
             if entry.copy or not self._in_window(published, entry.published):
                 continue
-            sims.append(sum(query.get(t, 0.0) * w for t, w in zip(entry.terms, entry.weights, strict=True)))
+            similarity = sum(query.get(t, 0.0) * w for t, w in zip(entry.terms, entry.weights, strict=True))
+            sims.append(similarity)
+            self._pending[position] = similarity
         if not sims:
             return 0.0
         if self.linkage == "single":
@@ -425,8 +462,23 @@ class StoryIndex:
         terms, weights = self.vector(fingerprint)
         position = len(self._entries)
         minhash = array("I", fingerprint.minhash)  # not a tuple of ints: nothing for the GC to traverse
-        self._entries.append(_Entry(key, story, published, terms, weights, minhash, copy))
+        known = self._pending_for is fingerprint
+        self._entries.append(_Entry(key, story, published, terms, weights, minhash, copy, known))
         self._position[key] = position
+        near: list[int] = []
+        if known:
+            for other, similarity in self._pending.items():
+                packed = _pack(similarity, other)
+                if len(near) < NEIGHBOURS:
+                    heapq.heappush(near, packed)
+                elif packed > near[0]:
+                    heapq.heapreplace(near, packed)
+                if self._push(other, _pack(similarity, position)):
+                    self._touched.add(other)
+            self._touched.add(position)
+        self._near.append(near)
+        self._pending = {}
+        self._pending_for = None
         self._members[story].append(position)
         bucket = self._bucket(published)
         self._seen_buckets.add(bucket)
@@ -434,6 +486,17 @@ class StoryIndex:
             self._postings[(term, bucket)].append(position)
         for band in range(LSH_BANDS):
             self._bands[self._band_key(fingerprint.minhash, band)].append(position)
+
+    def _push(self, position: int, packed: int) -> bool:
+        """Offer a neighbour to a stored article's list; True when it was kept."""
+        near = self._near[position]
+        if len(near) < NEIGHBOURS:
+            heapq.heappush(near, packed)
+            return True
+        if packed > near[0]:
+            heapq.heapreplace(near, packed)
+            return True
+        return False
 
     @staticmethod
     def _band_key(minhash: Sequence[int], band: int) -> tuple[int, int]:
@@ -449,3 +512,159 @@ class StoryIndex:
             for position in members:
                 self._entries[position].story = target
             self._members[target].extend(members)
+
+    # -- re-assignment ----------------------------------------------------------------------------------
+    def story_of(self, key: str) -> int:
+        """The story an indexed article is in now."""
+        return self._entries[self._position[key]].story
+
+    def story_size(self, story: int) -> int:
+        """Articles (copies included) the index holds under ``story``."""
+        return len(self._members.get(story, ()))
+
+    def touched(self) -> list[int]:
+        """Positions added or whose neighbour list changed since the last call (sorted); then forgets them."""
+        touched = sorted(self._touched)
+        self._touched = set()
+        return touched
+
+    def neighbours(self, position: int, count: int = NEIGHBOURS) -> list[tuple[float, int]]:
+        """The ``count`` best (cosine, position) pairs known for a stored article, best first."""
+        return [_unpack(packed) for packed in heapq.nlargest(count, self._near[position])]
+
+    def _cosines(self, position: int, others: Sequence[int]) -> np.ndarray:
+        """Exact cosines of one stored article with several others, in one vectorized sweep."""
+        entry = self._entries[position]
+        terms = np.frombuffer(entry.terms, dtype=np.uint32)
+        if len(terms) == 0 or not others:
+            return np.zeros(len(others))
+        order = np.argsort(terms, kind="stable")
+        own_terms = terms[order]
+        own_weights = np.frombuffer(entry.weights, dtype=np.float32)[order].astype(np.float64)
+        rows = [self._entries[other] for other in others]
+        other_terms = np.frombuffer(b"".join(row.terms for row in rows), dtype=np.uint32)
+        other_weights = np.frombuffer(b"".join(row.weights for row in rows), dtype=np.float32)
+        owner = np.repeat(np.arange(len(rows)), [len(row.terms) for row in rows])
+        slot = np.minimum(np.searchsorted(own_terms, other_terms), len(own_terms) - 1)
+        hit = own_terms[slot] == other_terms
+        products = own_weights[slot[hit]] * other_weights[hit]
+        return np.bincount(owner[hit], weights=products, minlength=len(rows))
+
+    def _neighbourhood(
+        self, position: int, depth: int, cache: dict[int, tuple[np.ndarray, float, float]]
+    ) -> tuple[np.ndarray, float, float]:
+        """An article's ``depth`` best known cosines (padded with -inf), its 5th-best and its best."""
+        found = cache.get(position)
+        if found is None:
+            values = [packed >> _POSITION_BITS for packed in heapq.nlargest(depth, self._near[position])]
+            row = np.full(depth, -np.inf)
+            row[: len(values)] = np.asarray(values, dtype=np.float64) / _COSINE_SCALE
+            fifth = row[4] if len(values) >= 5 else (row[len(values) - 1] if values else 0.0)
+            found = (row, float(fifth), float(row[0]) if values else 0.0)
+            cache[position] = found
+        return found
+
+    def pair_features(
+        self,
+        position: int,
+        others: Sequence[int],
+        depth: int = 20,
+        cache: dict[int, tuple[np.ndarray, float, float]] | None = None,
+    ) -> np.ndarray:
+        """Features of the pairs (``position``, other) for the learned pair score, one row per other.
+
+        Columns (see :data:`tomtat.pairs.FEATURES`): cosine; log(1 + rank) of the pair in the shorter and
+        in the longer-ranked of the two articles' lists of ``depth`` best known neighbours; cosine minus
+        the larger of the two 5th-best cosines; cosine minus the larger of the two best cosines. The
+        neighbourhood columns give each pair a *local scale*: a crowded theme needs a higher cosine than
+        a lone story to be the same story.
+        """
+        cache = {} if cache is None else cache
+        cosine = np.round(self._cosines(position, others) * _COSINE_SCALE) / _COSINE_SCALE
+        own, own_fifth, own_best = self._neighbourhood(position, depth, cache)
+        stats = [self._neighbourhood(other, depth, cache) for other in others]
+        their = np.array([row for row, _, _ in stats]).reshape(len(others), depth)
+        fifth = np.array([value for _, value, _ in stats])
+        best = np.array([value for _, _, value in stats])
+        rank_own = (own[None, :] > cosine[:, None]).sum(axis=1)
+        rank_their = (their > cosine[:, None]).sum(axis=1)
+        return np.column_stack(
+            (
+                cosine,
+                np.log1p(np.minimum(rank_own, rank_their)),
+                np.log1p(np.maximum(rank_own, rank_their)),
+                cosine - np.maximum(own_fifth, fifth),
+                cosine - np.maximum(own_best, best),
+            )
+        )
+
+    def _recent_members(self, story: int, position: int, published: float | None) -> list[int]:
+        """The story's latest MAX_MEMBERS originals in the article's time window, the article left out."""
+        found: list[int] = []
+        for member in reversed(self._members.get(story, ())):
+            entry = self._entries[member]
+            if member == position or entry.copy or not self._in_window(published, entry.published):
+                continue
+            found.append(member)
+            if len(found) == self.MAX_MEMBERS:
+                break
+        return found
+
+    def regroup(
+        self,
+        positions: Iterable[int],
+        model: PairModel,
+        new_story: Callable[[str], int] | None = None,
+    ) -> list[Move]:
+        """Re-assign articles with the learned pair score once their neighbourhoods are known.
+
+        At arrival an article is placed by plain cosine against what is stored; after the batch, each of
+        ``positions`` (the batch and the stored articles it changed the neighbourhood of, see
+        :meth:`touched`) is scored against the stories of its known neighbours and its own: the mean
+        pair probability over each story's recent members. It moves to the best story when that mean
+        reaches ``model.threshold``; when no story does, not even its own, it splits off alone (a new
+        story id from ``new_story(key)``). ``model.passes`` sweeps; copies stay with their original.
+        Articles replayed from storage (neighbour lists not persisted) take part once they know at least
+        5 neighbours. Returns the moves in order (an article may move more than once).
+        """
+        allocate = new_story or self._next_story
+        order = list(positions)
+        cache: dict[int, tuple[np.ndarray, float, float]] = {}
+        moves: list[Move] = []
+        for _ in range(model.passes):
+            for position in order:
+                entry = self._entries[position]
+                near = self._near[position]
+                if entry.copy or not near or (not entry.known and len(near) < 5):
+                    continue
+                current = entry.story
+                mask = (1 << _POSITION_BITS) - 1
+                stories = sorted({self._entries[packed & mask].story for packed in near} | {current})
+                groups = [self._recent_members(story, position, entry.published) for story in stories]
+                others = [member for group in groups for member in group]
+                if not others:
+                    continue
+                probability = model.predict(self.pair_features(position, others, model.neighbours, cache))
+                sizes = np.array([len(group) for group in groups])
+                owner = np.repeat(np.arange(len(groups)), sizes)
+                sums = np.bincount(owner, weights=probability, minlength=len(groups))
+                scores = np.where(sizes > 0, sums / np.maximum(sizes, 1), -1.0)
+                best = int(np.argmax(scores))  # the first maximum: ties go to the oldest story id
+                own = stories.index(current)
+                target = current
+                if scores[best] >= model.threshold:
+                    target = stories[best]
+                elif sizes[own] > 0:
+                    target = allocate(entry.key)
+                if target != current:
+                    members = self._members[current]
+                    members.remove(position)
+                    if not members:
+                        del self._members[current]
+                    self._members[target].append(position)
+                    entry.story = target
+                    moves.append(Move(entry.key, current, target))
+        return moves
+
+    def _next_story(self, key: str) -> int:
+        return max(self._members, default=-1) + 1

@@ -41,6 +41,7 @@ from tomtat.types import Summary, SummarySentence
 
 if TYPE_CHECKING:
     from tomtat.clustering import StoryIndex
+    from tomtat.pairs import PairModel
 
 DEFAULT_DB = "tomtat.db"
 DEFAULT_BATCH = 500
@@ -222,6 +223,9 @@ class Store:
 
     ``timeout``: seconds to wait for another process's write lock before :class:`StoreBusyError`.
     ``index_options``: parameters of :class:`tomtat.clustering.StoryIndex` (threshold, window_days, ...).
+    ``regroup``: after each batch, re-assign the batch and the stored articles whose neighbourhood it
+    changed with the learned pair score (:meth:`StoryIndex.regroup`, model ``tomtat/models/pairs.json``,
+    or the :class:`tomtat.pairs.PairModel` given); False keeps the arrival decisions (plain cosine).
     """
 
     def __init__(
@@ -230,8 +234,12 @@ class Store:
         *,
         timeout: float = 30.0,
         index_options: Mapping[str, Any] | None = None,
+        regroup: bool | PairModel = True,
     ) -> None:
+        from tomtat.pairs import PairModel, default_model
+
         self.path = str(path)
+        self._pair_model = regroup if isinstance(regroup, PairModel) else default_model() if regroup else None
         self.timeout = timeout
         self._index_options = dict(index_options or {})
         self._lock = threading.RLock()
@@ -403,29 +411,81 @@ class Store:
                 now = time.time()
                 self._merged: dict[int, int] = {}
                 results: dict[str, Assignment] = {}
-                for article in fresh:
-                    results[article.id] = self._assign(db, index, article, raws[article.id], now)
-                    known[article.id] = _story_row(results[article.id].story_id) or -1
+                try:
+                    for article in fresh:
+                        results[article.id] = self._assign(db, index, article, raws[article.id], now)
+                        known[article.id] = _story_row(results[article.id].story_id) or -1
+                    created = {_story_row(found.story_id) for found in results.values() if found.new_story}
+                    touched = index.touched()
+                    if self._pair_model is not None and touched:
+                        self._regroup(db, index, touched, created, now)
+                except BaseException:
+                    self._index = None  # it holds articles that are being rolled back: rebuild on next use
+                    raise
                 self._seen_seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
-                if self._merged:
-                    results = {key: self._redirect(found) for key, found in results.items()}
+                # Merges and the re-assignment pass may have moved any article of the batch since it
+                # arrived: report where each one is now.
+                final = {
+                    article.id: index.story_of(article.id) for article in batch if article.id in index
+                }
+                created_stories = set(created)
+                for key, found in results.items():  # a story made in this batch is new for its first article
+                    story = final[key]
+                    new_story = story in created_stories
+                    results[key] = replace(found, story_id=story_key(story), new_story=new_story)
+                    created_stories.discard(story)
         out: list[Assignment] = []
         for article in batch:
             fresh_result = results.pop(article.id, None)  # a repeated id in the batch counts as existing
             if fresh_result is not None:
                 out.append(fresh_result)
-                known[article.id] = _story_row(fresh_result.story_id) or -1
             else:
-                story = self._merged.get(known[article.id], known[article.id])
+                story = final.get(article.id, known[article.id])
                 out.append(Assignment(article.id, story_key(story), existing=True))
         return out
 
-    def _redirect(self, assignment: Assignment) -> Assignment:
-        """The assignment with its story id updated when that story was merged later in the batch."""
-        row = _story_row(assignment.story_id)
-        while row in self._merged:
-            row = self._merged[row]
-        return replace(assignment, story_id=story_key(row)) if row is not None else assignment
+    def _regroup(
+        self,
+        db: sqlite3.Connection,
+        index: StoryIndex,
+        positions: list[int],
+        created: set[int | None],
+        now: float,
+    ) -> None:
+        """Run the index's re-assignment pass and bring the stories table in line with its moves."""
+        assert self._pair_model is not None
+
+        def new_story(key: str) -> int:
+            row = db.execute(
+                "INSERT INTO stories (title, size, created, updated, dirty) VALUES ('', 0, ?, ?, 1)",
+                (now, now),
+            ).lastrowid
+            created.add(row)
+            return row
+
+        moves = index.regroup(positions, self._pair_model, new_story)
+        if not moves:
+            return
+        final = {move.key: move.target for move in moves}
+        db.executemany("UPDATE articles SET story = ? WHERE id = ?", [(t, k) for k, t in final.items()])
+        last_exit = {move.source: move.target for move in moves}
+        for story in sorted({move.source for move in moves} | set(final.values())):
+            db.execute(
+                "UPDATE stories SET dirty = 1, updated = :now, summary = NULL, "
+                "size = (SELECT COUNT(*) FROM articles WHERE story = :id), "
+                "first = (SELECT MIN(published) FROM articles WHERE story = :id), "
+                "last = (SELECT MAX(published) FROM articles WHERE story = :id), "
+                "title = CASE WHEN EXISTS (SELECT 1 FROM articles "
+                "WHERE story = :id AND title = stories.title) THEN title ELSE COALESCE("
+                "(SELECT title FROM articles WHERE story = :id AND title != '' "
+                "ORDER BY seq LIMIT 1), '') END WHERE id = :id",
+                {"now": now, "id": story},
+            )
+        # A story left empty answers with the story its last article went to, as a merged one does.
+        for story, target in sorted(last_exit.items()):
+            if index.story_size(story) == 0 and index.story_size(target) > 0:
+                db.execute("UPDATE stories SET merged_into = ? WHERE id = ?", (target, story))
+                db.execute("UPDATE stories SET merged_into = ? WHERE merged_into = ?", (target, story))
 
     def _assign(
         self, db: sqlite3.Connection, index: StoryIndex, article: IncomingArticle, raw: Any, now: float
