@@ -5,7 +5,9 @@
 (a) Quality. Every article of AbMuSu train + validation (925 articles, 300 stories) is pooled, given an
     id, shuffled, and run through ``tomtat.store.digest`` (in-memory store, grouping and summaries), once
     per shuffle seed (5 seeds) with the default batch of 500 and once more per seed in batches of 25
-    (articles trickling in). The grouping is compared with the true stories: B-cubed precision, recall
+    (articles trickling in); the same without the re-assignment pass, and the validation pool alone (the
+    articles the pair model was not trained on), grouping only. The grouping is compared with the true
+    stories: B-cubed precision, recall
     and F1 and the adjusted Rand index; mean, standard deviation and range over the shuffles. The
     story pairs merged most often, and the categories of merged / split articles, show where it errs.
     AbMuSu has no dates, so the time window plays no part here.
@@ -43,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "../shared/data/abmusu"
 SEEDS = (0, 1, 2, 3, 4)
 SIZES = (1_000, 10_000, 100_000)
+NO_PASS_SIZE = 10_000  # also ingested without the re-assignment pass, for comparison
 F1_TARGET = 0.95
 
 
@@ -178,6 +181,16 @@ def quality(data: Path) -> dict:
                 if len(found) > 1:
                     split_categories[category[gold_story]] += 1
     titles = {r["id"].rsplit("-", 1)[0]: r["title"] for r in records}
+    validation = [r for r in records if r["id"].startswith("v")]
+    for label, pool, batch, regroup in (
+        ("no pass, batch 500", records, 500, False),
+        ("no pass, batch 25", records, 25, False),
+        ("validation, batch 500", validation, 500, True),
+        ("validation, no pass, batch 500", validation, 500, False),
+        ("validation, batch 25", validation, 25, True),
+        ("validation, no pass, batch 25", validation, 25, False),
+    ):
+        runs[label] = [grouping_only(pool, truth, seed, batch, regroup) for seed in SEEDS]
     return {
         "articles": len(records),
         "stories": len(set(truth.values())),
@@ -192,16 +205,34 @@ def quality(data: Path) -> dict:
     }
 
 
+def grouping_only(records: list[dict], truth: dict[str, str], seed: int, batch: int, regroup: bool) -> dict:
+    """One shuffled run through ``Store.ingest`` without summaries; stories read back from the store."""
+    from tomtat.store import Store
+
+    shuffled = records[:]
+    random.Random(seed).shuffle(shuffled)
+    started = time.perf_counter()
+    with Store.memory(regroup=regroup) as store:
+        report = store.ingest(shuffled, batch_size=batch)
+        seconds = time.perf_counter() - started
+        # final stories (the pass may move articles of earlier batches); no public listing without summaries
+        predicted = {key: str(story) for key, story in store._db.execute("SELECT id, story FROM articles")}
+    gold = {key: truth[key] for key in predicted}
+    p, r, f = bcubed(predicted, gold)
+    return {"seed": seed, "precision": p, "recall": r, "f1": f, "ari": ari(predicted, gold),
+            "stories": len(set(predicted.values())), "copies": report.copies, "seconds": seconds}
+
+
 # --- (b) scale -------------------------------------------------------------------------------------
 
 
-def scale_child(feed: Path, db: Path) -> dict:
+def scale_child(feed: Path, db: Path, regroup: bool = True) -> dict:
     """Runs in its own process: ingest ``feed`` into ``db`` and report time, memory and grouping."""
     from tomtat.feeds import read_feed
     from tomtat.store import Store
 
     started = time.perf_counter()
-    with Store(db) as store:
+    with Store(db, regroup=regroup) as store:
         report = store.ingest(read_feed(feed), batch_size=500)
         seconds = time.perf_counter() - started
         stories = store.count_stories()
@@ -222,20 +253,23 @@ def scale_child(feed: Path, db: Path) -> dict:
 def scale(data: Path, sizes: tuple[int, ...]) -> list[dict]:
     records, truth, _ = load_pooled(data)
     results = []
+    runs = [(size, True) for size in sizes] + [(size, False) for size in sizes if size == NO_PASS_SIZE]
     with tempfile.TemporaryDirectory() as scratch:
-        for size in sizes:
+        for size, regroup in runs:
             feed = Path(scratch) / f"feed-{size}.jsonl"
             with open(feed, "w", encoding="utf-8") as out:
                 for record in synthetic_corpus(records, truth, size):
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
             db = Path(scratch) / f"scale-{size}.db"
             print(f"scale: ingesting {size} articles in a child process ...", file=sys.stderr, flush=True)
+            flags = [] if regroup else ["--no-pass"]
             done = subprocess.run(
-                [sys.executable, __file__, "--child", str(feed), str(db)],
+                [sys.executable, __file__, "--child", str(feed), str(db), *flags],
                 capture_output=True, text=True, check=True,
             )
             result = json.loads(done.stdout)
             result["size"] = size
+            result["regroup"] = regroup
             results.append(result)
             print(f"  {json.dumps(result)}", file=sys.stderr, flush=True)
             feed.unlink()
@@ -255,14 +289,26 @@ def render(q: dict, s: list[dict], command: str) -> str:
         "",
         f"**Quality.** All {q['articles']} articles of AbMuSu train + validation "
         f"({q['stories']} true stories) pooled, shuffled with 5 seeds and run through "
-        "`tomtat.store.digest` (in-memory store, grouping and 200-syllable summaries). "
-        "Mean ± standard deviation (range) over the 5 shuffles:",
+        "`tomtat.store.digest` (in-memory store, grouping and 200-syllable summaries). The rows without "
+        "the re-assignment pass (`Store(regroup=False)`: plain cosine at arrival) and the validation-pool "
+        "rows (the 304 articles the pair model was not trained on, pooled alone) group without summarizing, "
+        "so their seconds are grouping only. Mean ± standard deviation (range) over the 5 shuffles:",
         "",
         "| arrival | B-cubed P | B-cubed R | B-cubed F1 | ARI | stories found | s per run |",
         "|---|---|---|---|---|---:|---:|",
     ]
+    names = {
+        "batch 500": "all at once (batches of 500)",
+        "batch 25": "trickling in (batches of 25)",
+        "no pass, batch 500": "same, without the re-assignment pass",
+        "no pass, batch 25": "trickling in, without the pass",
+        "validation, batch 500": "validation pool only (304, held out), batches of 500",
+        "validation, no pass, batch 500": "validation pool, without the pass",
+        "validation, batch 25": "validation pool, batches of 25",
+        "validation, no pass, batch 25": "validation pool, batches of 25, without the pass",
+    }
     for label, runs in q["runs"].items():
-        name = "all at once (batches of 500)" if label == "batch 500" else "trickling in (batches of 25)"
+        name = names[label]
         lines.append(
             f"| {name} | {spread([r['precision'] for r in runs])} | {spread([r['recall'] for r in runs])} | "
             f"{spread([r['f1'] for r in runs])} | {spread([r['ari'] for r in runs])} | "
@@ -290,24 +336,27 @@ def render(q: dict, s: list[dict], command: str) -> str:
     for first, second, count, cat, title_a, title_b in q["merged_pairs"]:
         lines.append(f"| {first} + {second} | {count} | {cat} | {title_a.strip()} / {title_b.strip()} |")
     base = s[0]["per_second"] if s else 1.0
+    passed = [r for r in s if r["regroup"]]
     lines += [
         "",
         "**Scale.** Synthetic corpora recombining the sentences of each AbMuSu story into new articles, one "
         "story per (true story, 30-day era), 3–4 articles each published within 3 days; fed in date "
-        "order to `Store.ingest` (SQLite file, WAL, batches of 500) in a fresh process per size. Peak RSS "
-        "is the child's `ru_maxrss`.",
+        "order to `Store.ingest` (SQLite file, WAL, batches of 500) in a fresh process per size, with the "
+        "re-assignment pass (and once without it at 10k, `Store(regroup=False)`). Peak RSS is the child's "
+        "`ru_maxrss`; B-cubed F1 is over the final stories.",
         "",
         "| articles | seconds | articles/s | vs 1k | peak RSS MB | DB MB | stories (true) | B-cubed F1 |",
         "|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in s:
         lines.append(
-            f"| {r['size']:,} | {r['seconds']:.1f} | {r['per_second']:.0f} | {r['per_second'] / base:.2f}× | "
+            f"| {r['size']:,}{'' if r['regroup'] else ' (no pass)'} |"
+            f" {r['seconds']:.1f} | {r['per_second']:.0f} | {r['per_second'] / base:.2f}× | "
             f"{r['peak_mb']:.0f} | {r['db_mb']:.0f} | {r['stories']:,} ({r['true_stories']:,}) | "
             f"{r['f1']:.3f} |"
         )
-    if s:
-        top = s[-1]
+    if passed:
+        top = passed[-1]
         lines += [
             "",
             f"Targets at {top['size']:,}: under 10 minutes — {top['seconds'] / 60:.1f} min; peak memory "
@@ -324,9 +373,10 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES), help="scale sizes")
     parser.add_argument("--no-write", action="store_true", help="print the section, leave the doc alone")
     parser.add_argument("--child", nargs=2, metavar=("FEED", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument("--no-pass", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(scale_child(Path(args.child[0]), Path(args.child[1]))))
+        print(json.dumps(scale_child(Path(args.child[0]), Path(args.child[1]), regroup=not args.no_pass)))
         return 0
     if not (args.data / "train.jsonl").is_file():
         print(f"bench_stories: AbMuSu not found at {args.data}", file=sys.stderr)
