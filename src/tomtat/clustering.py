@@ -16,6 +16,12 @@ more) and an article joins a story when its best match there reaches ``threshold
 frequencies are updated for the whole batch *before* any of its articles is vectorized, so a first batch
 of a few hundred articles already has useful idf and the result depends little on arrival order.
 
+Plain cosine has one threshold for every story, while a crowded theme needs a higher cosine than a lone
+story. So each article also keeps the best cosines ``decide`` computed with it (its *neighbour list*,
+no extra comparisons), and after each batch :meth:`StoryIndex.regroup` re-assigns the batch and the
+stored articles whose lists changed with a learned pair score that reads those lists
+(:mod:`tomtat.pairs`): by then the batch's neighbours have arrived, which they had not at arrival.
+
 Everything here is pure computation on plain data; the SQLite store (:mod:`tomtat.store`) persists
 :class:`Fingerprint` blobs and replays them with :meth:`StoryIndex.add` when it reopens.
 """
@@ -248,8 +254,10 @@ class StoryIndex:
 
     Usage per batch: :meth:`observe` the raw terms of every article of the batch (document frequencies),
     then for each article :meth:`fingerprint` it, :meth:`decide` its story, and :meth:`add` it with the
-    story id the caller chose (a new id when the decision says so). Parameters are explicit and the only
-    state is what was added, so replaying the same adds rebuilds the same index.
+    story id the caller chose (a new id when the decision says so); after the batch, optionally
+    :meth:`regroup` the :meth:`touched` positions. Parameters are explicit and the only state is what was
+    added (and moved), so replaying the same calls rebuilds the same index; neighbour lists are not
+    persisted, so articles replayed with :meth:`add` alone are re-assigned only once they know 5.
 
     ``threshold``: cosine needed to join a story. ``copy_threshold``: estimated Jaccard of 4-shingle sets
     for a near-duplicate. ``window_days``: articles further apart in time are never compared (undated

@@ -14,7 +14,10 @@ assigning a batch the store replays whatever other processes committed since it 
 writers still group consistently.
 
 Grouping is done by :class:`tomtat.clustering.StoryIndex`, kept in memory and rebuilt from the stored
-fingerprints when a store reopens (lazily: only ``ingest`` needs it). Summaries are computed by
+fingerprints when a store reopens (lazily: only ``ingest`` needs it). After each batch, inside its
+transaction, the index's re-assignment pass (:meth:`StoryIndex.regroup`) may move articles, including
+stored ones, between stories; the store updates their rows and the stories' sizes, spans and titles, and
+a story left empty answers with the story its last article went to. Summaries are computed by
 :func:`tomtat.summarize` when a story is listed and cached in the database with a *dirty* flag, so only
 stories that changed since are summarized again. Near-duplicate copies are left out of the summary input.
 
@@ -88,7 +91,9 @@ class StoreBusyError(TomtatError):
 
 @dataclass(frozen=True)
 class Assignment:
-    """Where one ingested article went. ``existing``: the id was already stored (nothing changed)."""
+    """Where one ingested article went: its story at the end of its batch, after the re-assignment pass
+    (a later batch's pass may still move it). ``new_story``: that story was made in this batch and this is
+    its first article. ``existing``: the id was already stored (nothing changed)."""
 
     article_id: str
     story_id: str
