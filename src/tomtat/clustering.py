@@ -631,7 +631,7 @@ class StoryIndex:
         :meth:`touched`) is scored against the stories of its known neighbours and its own: the mean
         pair probability over each story's recent members. It moves to the best story when that mean
         reaches ``model.threshold``; when no story does, not even its own, it splits off alone (a new
-        story id from ``new_story(key)``). ``model.passes`` sweeps; copies stay with their original.
+        story id from ``new_story(key)``). ``model.passes`` sweeps; copies are not moved.
         Articles replayed from storage (neighbour lists not persisted) take part once they know at least
         5 neighbours. Returns the moves in order (an article may move more than once).
         """
