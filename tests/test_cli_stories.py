@@ -116,6 +116,25 @@ def test_digest_writes_one_line_per_story(tmp_path):
     assert not list(tmp_path.glob("*.db"))  # in memory only
 
 
+def test_no_regroup_keeps_arrival_decisions(tmp_path):
+    from tomtat.cli import build_parser
+    from tomtat.store import digest
+
+    for command in (["ingest", "feed.jsonl"], ["digest", "feed.jsonl", "-o", "-"]):
+        assert build_parser().parse_args(command).regroup is True
+        assert build_parser().parse_args([*command, "--no-regroup"]).regroup is False
+    ids = write_feed(tmp_path / "feed.jsonl", 8)
+    done = tomtat("digest", "feed.jsonl", "-o", "out.jsonl", "-q", "--no-regroup", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    feed = (tmp_path / "feed.jsonl").read_text(encoding="utf-8").splitlines()
+    expected = digest([json.loads(line) for line in feed], regroup=False).stories
+    assert [line["articles"] for line in lines] == [list(story.article_ids) for story in expected]
+    assert sorted(i for line in lines for i in line["articles"]) == sorted(ids)
+    done = tomtat("ingest", "feed.jsonl", "-q", "--no-regroup", cwd=tmp_path)
+    assert done.returncode == 0 and "8 article(s) added" in done.stdout, done.stderr
+
+
 def test_sigkill_mid_ingest_keeps_committed_batches_and_a_sound_database(tmp_path):
     ids = write_feed(tmp_path / "feed.jsonl", 3000)
     db = tmp_path / "k.db"

@@ -325,8 +325,19 @@ def _add_ingest_parser(subparsers: argparse._SubParsersAction) -> None:
     _add_db_option(parser)
     parser.add_argument("--batch-size", type=_positive_int, default=500, metavar="N",
                         help="articles per transaction (default 500)")
+    _add_regroup_option(parser)
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     parser.set_defaults(handler=_cmd_ingest)
+
+
+def _add_regroup_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-regroup",
+        dest="regroup",
+        action="store_false",
+        help="keep each article in the story it joined on arrival (skip the re-assignment pass after each "
+        "batch; faster, lower precision, see docs/stories.md)",
+    )
 
 
 def _feed_progress(args: argparse.Namespace, unit: str) -> tuple[Iterator, Callable[[int], None], Callable]:
@@ -357,7 +368,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from tomtat.store import Store
 
     feed, update, close = _feed_progress(args, "article")
-    with Store(args.db) as store:
+    with Store(args.db, regroup=args.regroup) as store:
         try:
             report = store.ingest(feed, batch_size=args.batch_size, progress=update)
         finally:
@@ -427,6 +438,7 @@ def _add_digest_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("input", metavar="ARTICLES.jsonl|DIR")
     parser.add_argument("-o", "--output", metavar="STORIES.jsonl", required=True, help="'-' for stdout")
     _add_words_option(parser)
+    _add_regroup_option(parser)
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     parser.set_defaults(handler=_cmd_digest)
 
@@ -436,7 +448,7 @@ def _cmd_digest(args: argparse.Namespace) -> int:
 
     feed, update, close = _feed_progress(args, "article")
     try:
-        result = digest(feed, words=args.words, progress=update)
+        result = digest(feed, words=args.words, progress=update, regroup=args.regroup)
     finally:
         close()
     _report_skipped(result.report.errors)

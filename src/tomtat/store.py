@@ -766,12 +766,14 @@ def digest(
     batch_size: int = DEFAULT_BATCH,
     progress: Callable[[int], None] | None = None,
     index_options: Mapping[str, Any] | None = None,
+    regroup: bool = True,
 ) -> DigestResult:
     """Ingest, group and summarize in one go with an in-memory store (``tomtat digest``).
 
     Stories come back in order of their first article's arrival, so the output follows the input.
+    ``regroup=False`` skips the re-assignment pass (see :class:`Store`).
     """
-    with Store.memory(index_options=index_options) as store:
+    with Store.memory(index_options=index_options, regroup=regroup) as store:
         report = store.ingest(items, batch_size=batch_size, progress=progress)
         records = store.stories(words=words)
     order = {a.article_id: i for i, a in enumerate(report.assignments)}
