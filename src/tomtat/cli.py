@@ -203,6 +203,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 # --- train -------------------------------------------------------------------------------------------
 
 
+def _add_training_files(parser: argparse.ArgumentParser, data: Path, output: Path, model: str) -> None:
+    """``--data`` (AbMuSu-format stories, train split by default) and ``--output`` (the shipped model)."""
+    parser.add_argument("--data", default=str(data), metavar="DATA.jsonl", help="training stories")
+    parser.add_argument("--output", "-o", default=str(output), metavar=model, help=f"default: {output.name}")
+
+
 def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     from tomtat.train import DEFAULT_DATA, DEFAULT_OUTPUT
 
@@ -212,8 +218,7 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Fit the LightGBM sentence ranker (deterministic) on AbMuSu-format stories and write "
         "its text model, which tomtat loads by default (see docs/model.md).",
     )
-    parser.add_argument("--data", default=str(DEFAULT_DATA), metavar="DATA.jsonl", help="training stories")
-    parser.add_argument("--output", "-o", default=str(DEFAULT_OUTPUT), metavar="MODEL.txt")
+    _add_training_files(parser, DEFAULT_DATA, DEFAULT_OUTPUT, "MODEL.txt")
     parser.add_argument(
         "--cv", type=_positive_int, default=None, metavar="K", help="only report K-fold cross-validated ROUGE"
     )
@@ -247,8 +252,7 @@ def _add_train_stories_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Fit the story-grouping pair score (logistic regression, deterministic) by simulating "
         "arrivals on AbMuSu-format stories, and write the JSON model the store loads (see docs/stories.md).",
     )
-    parser.add_argument("--data", default=str(DEFAULT_DATA), metavar="DATA.jsonl", help="training stories")
-    parser.add_argument("--output", "-o", default=str(DEFAULT_MODEL), metavar="MODEL.json")
+    _add_training_files(parser, DEFAULT_DATA, DEFAULT_MODEL, "MODEL.json")
     parser.set_defaults(handler=_cmd_train_stories)
 
 
