@@ -159,6 +159,18 @@ def test_a_place_in_an_office_name_is_not_a_person_and_a_title_names_its_holder(
     assert [(q.speaker, q.source.doc_index) for q in found.quotes] == [("Nguyễn Văn Bình", 1)]
 
 
+def test_a_title_followed_by_a_name_belongs_to_that_name():
+    found = facts(
+        "Thiếu tá Nguyễn Văn Tuấn, Trưởng Công an xã Yên Than, cho biết phong trào đã phát huy hiệu quả.",
+        "Yên Than, Thiếu tá Nguyễn Văn Tuấn cho biết, xã có 930 hộ dân.",
+        "Thủ tướng Nhật Bản Fumio Kishida phát biểu tại hội nghị.",
+    )
+    who = {e.name: e.title for e in found.who}
+    assert "Yên Than" not in who
+    assert who["Nguyễn Văn Tuấn"].startswith("Thiếu tá")
+    assert who["Fumio Kishida"] == "Thủ tướng Nhật Bản"  # a country after the title is not a name
+
+
 # --- disagreements -----------------------------------------------------------------------------------
 
 

@@ -1060,6 +1060,22 @@ def _capitalized_runs(text: str) -> list[_Run]:
     return runs
 
 
+def _names_someone(role: str) -> bool:
+    """Whether a title phrase goes on to a person's name (``Thiếu tá Nguyễn Văn Tuấn``) rather than to the
+    office it heads (``Bộ trưởng Quốc phòng Nga``, ``Giám đốc Sở Y Tế``): two capitalized words right
+    after the title that do not open an organization's name."""
+    title = _TITLE_RE.match(role)
+    rest = role[title.end() :].lstrip() if title else ""
+    words = rest.split()
+    given = words[:2]
+    return (
+        len(given) == 2
+        and all(_is_name_word(w) and not w.isupper() for w in given)  # "BV Phổi", "HĐTV Tổng": offices
+        and not _ORG_HEAD_RE.match(rest)
+        and not _COUNTRY_PREFIX_RE.match(f"{rest} .")  # "Thủ tướng Nhật Bản", "Tổng thống Hàn Quốc"
+    )
+
+
 def _is_name_word(word: str) -> bool:
     return word[:1].isupper() and not any(c.isdigit() for c in word)
 
@@ -1151,6 +1167,8 @@ def _people(
         title = titles[id(run)]
         after = run.after()
         role = _ROLE_AFTER_RE.match(after)
+        if role and _names_someone(role.group("role")):
+            role = None  # "Yên Than, Thiếu tá Nguyễn Văn Tuấn, ...": the title belongs to the next name
         if title is None and not role and not _SPEECH_AFTER_RE.match(after):
             continue
         if any(len(w) > 1 and w.isupper() for w in run.name.split()):
@@ -1245,6 +1263,8 @@ def _title_before(before: str) -> str | None:
     phrase = tail[match.start() :].strip(" ,")
     if phrase.lower() in _PRONOUN_TITLES:
         return ""
+    if _names_someone(phrase):
+        return None  # "Thiếu tá Nguyễn Văn Tuấn, Trưởng Công an xã Yên Than": the title is Tuấn's
     return phrase[:1].upper() + phrase[1:]
 
 
