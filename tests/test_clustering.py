@@ -346,6 +346,18 @@ def test_regroup_splits_off_an_article_no_story_wants():
     assert all(index.story_size(m.target) == 1 for m in moves)
 
 
+def test_a_weak_fit_below_the_join_threshold_stays_unless_below_split_below():
+    """Hysteresis: every pair scores 0.5 here, under a 0.6 threshold; articles leave their story only
+    when that is also under ``split_below``."""
+    from tomtat.pairs import PairModel
+
+    fresh = iter(range(100, 200))
+    for split_below, expect_moves in ((0.4, False), (0.6, True)):
+        half = PairModel((0.0,) * 5, intercept=0.0, threshold=0.6, split_below=split_below, passes=1)
+        index, _ = _index_with_a_misplaced_article("A3", "B")
+        assert bool(index.regroup(index.touched(), half, lambda key: next(fresh))) is expect_moves
+
+
 def test_pair_features_are_consistent_with_the_neighbour_lists():
     index, _ = _index_with_a_misplaced_article("A3", "B")
     position = index._position["A0"]

@@ -630,8 +630,9 @@ class StoryIndex:
         ``positions`` (the batch and the stored articles it changed the neighbourhood of, see
         :meth:`touched`) is scored against the stories of its known neighbours and its own: the mean
         pair probability over each story's recent members. It moves to the best story when that mean
-        reaches ``model.threshold``; when no story does, not even its own, it splits off alone (a new
-        story id from ``new_story(key)``). ``model.passes`` sweeps; copies are not moved.
+        reaches ``model.threshold``; when no story does and even its own is below ``model.split_below``,
+        it splits off alone (a new story id from ``new_story(key)``). ``model.passes`` sweeps; copies
+        are not moved.
         Articles replayed from storage (neighbour lists not persisted) take part once they know at least
         5 neighbours. Returns the moves in order (an article may move more than once).
         """
@@ -662,7 +663,7 @@ class StoryIndex:
                 target = current
                 if scores[best] >= model.threshold:
                     target = stories[best]
-                elif sizes[own] > 0:
+                elif sizes[own] > 0 and scores[own] < model.split_below:
                     target = allocate(entry.key)
                 if target != current:
                     members = self._members[current]
