@@ -544,14 +544,12 @@ class _Bag:
     """Mutable accumulator while one story is read; frozen into facts at the end."""
 
     first: dict[Any, int] = field(default_factory=dict)
-    sources: dict[Any, list[Source]] = field(default_factory=lambda: defaultdict(list))
-    seen: set[tuple[Any, Source]] = field(default_factory=set)  # (key, source) pairs, for O(1) dedup
+    # Per key, its sources in reading order, each once (a dict used as an ordered set: O(1) dedup).
+    sources: dict[Any, dict[Source, None]] = field(default_factory=lambda: defaultdict(dict))
 
     def add(self, key: Any, source: Source, order: int) -> None:
         self.first.setdefault(key, order)
-        if (key, source) not in self.seen:
-            self.seen.add((key, source))
-            self.sources[key].append(source)
+        self.sources[key].setdefault(source, None)
 
 
 def extract_facts(story: Story, top: int = TOP) -> Facts:
@@ -1082,7 +1080,7 @@ def _is_name_word(word: str) -> bool:
 
 def _places(
     runs: list[tuple[_Run, Source, int]], people_keys: set[str]
-) -> dict[str, tuple[str, list[Source], int]]:
+) -> dict[str, tuple[str, dict[Source, None], int]]:
     """Names that some sentence puts after a location word (or well-known places), with every mention.
 
     A name the story gives a title elsewhere is a person even after "ở" ("tìm kiếm ở Putin").
@@ -1113,7 +1111,7 @@ def _places(
     return {key: (evidence[key], bag.sources[key], bag.first[key]) for key in bag.first}
 
 
-def _rank_places(places: dict[str, tuple[str, list[Source], int]], top: int) -> tuple[PlaceFact, ...]:
+def _rank_places(places: dict[str, tuple[str, dict[Source, None], int]], top: int) -> tuple[PlaceFact, ...]:
     listed = [(key, shown, sources, first) for key, (shown, sources, first) in places.items() if shown]
     # Cities and venues tell "where" better than the countries every article names.
     listed.sort(key=lambda item: (item[0] in _COUNTRY_KEYS, -_article_count(tuple(item[2])), item[3]))
@@ -1154,7 +1152,7 @@ class _Person:
 
 def _people(
     runs: list[tuple[_Run, Source, int]],
-    places: dict[str, tuple[str, list[Source], int]],
+    places: dict[str, tuple[str, dict[Source, None], int]],
     org_keys: set[str],
     titles: dict[int, str | None],
 ) -> dict[str, _Person]:
