@@ -19,7 +19,8 @@ articles themselves go from the main fact to the background.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -32,23 +33,26 @@ MIN_SHORTLIST = 40
 
 
 def shortlist(
-    lengths: Sequence[int], scores: np.ndarray, budget: int, texts: Sequence[str] | None = None
+    lengths: Sequence[int],
+    scores: np.ndarray,
+    budget: int,
+    tokens: Callable[[int], tuple[str, ...]] | None = None,
 ) -> list[int]:
     """Indices of the best-scored sentences that fit the budget, best first.
 
     Stops once the shortlist holds :data:`SHORTLIST_BUDGETS` budgets' worth of text (and at least
     :data:`MIN_SHORTLIST` sentences): what ranks lower practically never makes it into a summary, and
-    the greedy search below costs time per shortlisted sentence. With ``texts``, a sentence whose words
-    repeat one already shortlisted is skipped: otherwise a pile of syndicated copies fills the whole
-    shortlist with one sentence, and the summary ends after it.
+    the greedy search below costs time per shortlisted sentence. With ``tokens`` (sentence index → its
+    matching tokens), a sentence whose words repeat one already shortlisted is skipped: otherwise a pile
+    of syndicated copies fills the whole shortlist with one sentence, and the summary ends after it.
     """
     kept: list[int] = []
     seen: set[tuple[str, ...]] = set()
     total = 0
     for i in map(int, np.argsort(-scores, kind="stable")):
         if 0 < lengths[i] <= budget:
-            if texts is not None:
-                words = tuple(match_tokens(texts[i]))
+            if tokens is not None:
+                words = tokens(i)
                 if words in seen:
                     continue
                 seen.add(words)
@@ -59,12 +63,12 @@ def shortlist(
     return kept
 
 
-def bigram_ids(texts: Sequence[str]) -> list[np.ndarray]:
-    """Every text's matching bigrams (with repeats) as integer ids shared across the texts."""
+def bigram_ids(token_lists: Sequence[Sequence[str]]) -> list[np.ndarray]:
+    """Every token list's bigrams (with repeats) as integer ids shared across the lists."""
     vocabulary: dict[tuple[str, str], int] = {}
     return [
-        np.asarray([vocabulary.setdefault(g, len(vocabulary)) for g in ngrams(match_tokens(t), 2)], np.int64)
-        for t in texts
+        np.asarray([vocabulary.setdefault(g, len(vocabulary)) for g in ngrams(list(t), 2)], np.int64)
+        for t in token_lists
     ]
 
 
@@ -100,9 +104,9 @@ def select(
     """The sentences of the summary (at most ``budget`` syllables), in reading order."""
     scores = np.asarray(scores, dtype=np.float64)
     lengths = [count_syllables(s.text) for s in candidates]
-    texts = [s.text for s in candidates]
-    kept = shortlist(lengths, scores, budget, texts)
-    ids = bigram_ids([texts[i] for i in kept])
+    tokens = functools.cache(lambda i: tuple(match_tokens(candidates[i].text)))  # each sentence once
+    kept = shortlist(lengths, scores, budget, tokens)
+    ids = bigram_ids([tokens(i) for i in kept])
     picked = greedy_coverage(ids, [lengths[i] for i in kept], scores[kept], budget, margin)
     chosen = [kept[j] for j in picked] or kept[:1]  # never empty when one sentence fits
     return order([candidates[i] for i in chosen])
