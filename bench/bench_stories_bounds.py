@@ -20,6 +20,7 @@ These compare every pair, so they are for measuring only.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import statistics
 import sys
@@ -91,17 +92,9 @@ def incremental(records: list[dict], truth: dict[str, str], seeds: int = 5) -> f
         random.Random(seed).shuffle(shuffled)
         index = StoryIndex()
         index.observe(raws[r["id"]] for r in shuffled)
-        next_story = 0
+        new_story = itertools.count().__next__
         for record in shuffled:
-            fingerprint = index.fingerprint(raws[record["id"]])
-            decision = index.decide(fingerprint)
-            story = decision.story
-            if decision.merge:
-                index.merge(decision.merge, story)
-            if story is None:
-                next_story += 1
-                story = -next_story
-            index.add(record["id"], fingerprint, story, copy=decision.copy_of is not None)
+            index.place(record["id"], index.fingerprint(raws[record["id"]]), new_story)
         predicted = {key: str(index._entries[index._position[key]].story) for key in raws}
         scores.append(bcubed(predicted, {k: truth[k] for k in raws})[2])
     return statistics.mean(scores)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import numpy as np
@@ -96,17 +97,11 @@ def run(index: StoryIndex, articles: list[tuple[str, str, str]], published: dict
     index.observe(raws)
     stories: dict[str, int] = {}
     copies: dict[str, str | None] = {}
-    next_story = 1000
+    new_story = itertools.count(1000).__next__
     for (key, _, _), raw in zip(articles, raws, strict=True):
-        fingerprint = index.fingerprint(raw)
-        decision = index.decide(fingerprint, published.get(key))
-        story = decision.story
-        if story is None:
-            story, next_story = next_story, next_story + 1
+        decision, story = index.place(key, index.fingerprint(raw), new_story, published.get(key))
         if decision.merge:
-            index.merge(decision.merge, story)
             stories = {k: story if v in decision.merge else v for k, v in stories.items()}
-        index.add(key, fingerprint, story, published.get(key), copy=decision.copy_of is not None)
         stories[key], copies[key] = story, decision.copy_of
     return stories, copies
 

@@ -456,6 +456,25 @@ class StoryIndex:
     def _undated_buckets(self) -> list[int]:
         return sorted(self._seen_buckets)
 
+    def place(
+        self,
+        key: str,
+        fingerprint: Fingerprint,
+        new_story: Callable[[], int],
+        published: float | None = None,
+    ) -> tuple[Decision, int]:
+        """One arrival: :meth:`decide` the article's story, fold the stories it bridges into it, and
+        :meth:`add` it there, or under ``new_story()`` when it starts one. Returns the decision and the
+        story it joined."""
+        decision = self.decide(fingerprint, published)
+        story = decision.story
+        if story is not None and decision.merge:
+            self.merge(decision.merge, story)
+        if story is None:
+            story = new_story()
+        self.add(key, fingerprint, story, published, copy=decision.copy_of is not None)
+        return decision, story
+
     def add(
         self,
         key: str,

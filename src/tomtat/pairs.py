@@ -17,6 +17,7 @@ tied with no hysteresis on the train pool and was chosen on the synthetic corpus
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from dataclasses import dataclass
@@ -159,20 +160,12 @@ def training_pairs(
         order = [key for key, _, _ in articles]
         random.Random(seed).shuffle(order)
         index = StoryIndex()
-        stories = 0
+        new_story = itertools.count().__next__
         for start in range(0, len(order), batch):
             chunk = order[start : start + batch]
             index.observe(raws[key] for key in chunk)
             for key in chunk:
-                fingerprint = index.fingerprint(raws[key])
-                decision = index.decide(fingerprint)
-                story = decision.story
-                if decision.merge and story is not None:
-                    index.merge(decision.merge, story)
-                if story is None:
-                    story = stories
-                    stories += 1
-                index.add(key, fingerprint, story, copy=decision.copy_of is not None)
+                index.place(key, index.fingerprint(raws[key]), new_story)
             cache: dict = {}
             for key in chunk:
                 position = index._position[key]

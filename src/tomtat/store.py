@@ -497,17 +497,18 @@ class Store:
     ) -> Assignment:
         fingerprint = index.fingerprint(raw)
         published = article.published.timestamp() if article.published is not None else None
-        decision = index.decide(fingerprint, published)
-        story = decision.story
-        if decision.merge:
-            self._merge(db, index, decision.merge, story, now)
-        if story is None:
-            story = db.execute(
+
+        def new_story() -> int:
+            return db.execute(
                 "INSERT INTO stories (title, size, first, last, created, updated, dirty) "
                 "VALUES (?, 1, ?, ?, ?, ?, 1)",
                 (article.title, published, published, now, now),
             ).lastrowid
-        else:
+
+        decision, story = index.place(article.id, fingerprint, new_story, published)
+        if decision.merge:
+            self._merge(db, decision.merge, story, now)
+        if decision.story is not None:
             db.execute(
                 "UPDATE stories SET size = size + 1, updated = ?, dirty = 1, "
                 "first = CASE WHEN ? IS NULL THEN first ELSE MIN(COALESCE(first, ?), ?) END, "
@@ -530,13 +531,11 @@ class Store:
                 fingerprint.to_bytes(),
             ),
         )
-        index.add(article.id, fingerprint, story, published, copy=decision.copy_of is not None)
         return Assignment(article.id, story_key(story), decision.story is None, decision.copy_of)
 
-    def _merge(
-        self, db: sqlite3.Connection, index: StoryIndex, sources: tuple[int, ...], target: int, now: float
-    ) -> None:
-        """Fold stories that turned out to be one (an article bridged them) into ``target``."""
+    def _merge(self, db: sqlite3.Connection, sources: tuple[int, ...], target: int, now: float) -> None:
+        """Fold stories that turned out to be one (an article bridged them) into ``target`` in the
+        database (:meth:`StoryIndex.place` has folded them in the index)."""
         marks = ",".join("?" * len(sources))
         db.execute(f"UPDATE articles SET story = ? WHERE story IN ({marks})", (target, *sources))
         db.execute(
@@ -551,7 +550,6 @@ class Store:
             "last = (SELECT MAX(published) FROM articles WHERE story = ?) WHERE id = ?",
             (now, target, target, target, target),
         )
-        index.merge(sources, target)
         self._merged.update(dict.fromkeys(sources, target))
 
     def _existing_stories(self, ids: list[str]) -> dict[str, int]:
