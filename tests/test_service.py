@@ -37,7 +37,7 @@ def client() -> TestClient:
         yield test_client
 
 
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     """The one error shape every failure must have."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
