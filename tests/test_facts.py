@@ -174,6 +174,35 @@ def test_a_title_followed_by_a_name_belongs_to_that_name():
 # --- disagreements -----------------------------------------------------------------------------------
 
 
+def test_office_names_run_to_their_end_and_stop_before_a_holder():
+    def who(text: str) -> dict[str, str]:
+        return {e.name: e.kind for e in facts(text).who}
+
+    assert who("Theo Tổng cục Thống kê, giá tăng 3%.") == {"Tổng cục Thống kê": "organization"}
+    assert who("Bộ trưởng Bộ Y tế Nguyễn Trường Sơn cho biết sẽ kiểm tra.") == {
+        "Bộ Y tế": "organization",  # the name after the office is its holder's ...
+        "Nguyễn Trường Sơn": "person",  # ... and "Trường" in it opens no school
+    }
+    assert who("Người phát ngôn Bộ Ngoại giao Mỹ Ned Price nói Tây Ban Nha và Mỹ đã trao đổi.") == {
+        "Bộ Ngoại giao Mỹ": "organization",  # the country ends it; "Ban" in "Tây Ban Nha" is no office
+        "Ned Price": "person",
+    }
+    assert who("Trường THPT Lê Quý Đôn cho biết học sinh được nghỉ. Ban Bí thư đã chỉ đạo.") == {
+        "Trường THPT Lê Quý Đôn": "organization",  # schools are named after people
+        "Ban Bí thư": "organization",
+    }
+
+
+def test_title_syllables_are_not_people():
+    found = facts(
+        "Phó Tổng Giám đốc Trần Văn Nam cho biết công ty đã hoàn thành kế hoạch.",
+        "Tổng Bí thư phát biểu tại hội nghị. Bí thư Tỉnh ủy cho biết tỉnh đã sẵn sàng.",
+        "Chủ nhiệm Ủy Ban Kiểm tra nói việc xem xét đã xong. Phó Chủ tịch Nguyễn Văn A phát biểu.",
+    )
+    people = {e.name for e in found.who if e.kind == "person"}
+    assert "Trần Văn Nam" in people
+    assert not people & {"Phó Tổng", "Tổng Bí", "Tỉnh", "Ủy Ban Kiểm", "Phó Chủ", "Tổng"}
+
 def test_different_figures_for_the_same_claim_disagree():
     found = facts(
         "Máy bay của hãng Viva Aerobus chở 180 hành khách đã hạ cánh khẩn cấp.",

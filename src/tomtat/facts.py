@@ -409,7 +409,16 @@ _ORG_SECOND = _words(
     "giao|phòng|ninh|gia|an|hợp|quốc|tế|chính|thống|nhất|dân|học|nghiệp|vụ|sự|hội|trị|pháp|mại|nhân|"
     "đồng|ban|sát|án|tịch|lâm|lược|cứu|tin|thông|giáo|tục|hóa|hoá|thuật|tài|sản|trường|nguyên|vận|tải|"
     "lao|động|binh|xã|thương|y|tế|dục|đạo|đoàn|cảnh|sản|vực|lực|phủ|bảo|hiểm|tư|liệu|viện|bộ|khoa|"
-    "nông|thôn|công|xây|dựng|kiểm|toán|lập|tự|do|tâm|chủ|văn|thể|thao|môi|ương"
+    "nông|thôn|công|xây|dựng|kiểm|toán|lập|tự|do|tâm|chủ|văn|thể|thao|môi|ương|kê|hoạch|lịch|không|"
+    "lượng|thư|mưu|quan|dò|thác|hiệu|đốc|chất|hành|lục|thủy|thuỷ|sản|nghệ|mạc|lộ|sắt|biển|trời|tử|trụ|hỏa|hoả|lý|ủy|uỷ|trận|đội"
+)
+# Common family names that start a person's name right after an office's ("Bộ Y tế Nguyễn Trường Sơn"):
+# an organization name ends before them. Family names that also begin place names (Hà, Phan, Hoàng,
+# Thái, Lâm, Cao, Mai) are left out.
+_FAMILY_NAMES = _words("Nguyễn|Trần|Lê|Phạm|Huỳnh|Vũ|Võ|Đặng|Bùi|Đỗ|Trịnh|Trương|Lương|Dương|Ngô")
+_PUBLIC_OFFICES = _words(
+    "Bộ|Sở|Cục|Tổng cục|Chi cục|Ủy ban|Uỷ ban|Ban|Văn phòng|Bộ Tư lệnh|Bộ Chỉ huy|Ủy ban nhân dân|"
+    "Hội đồng nhân dân|Hội đồng|Thanh tra|Công an|Viện kiểm sát|Tòa án|Toà án|Kho bạc|Hải quan|Cảng vụ"
 )
 _COUNTRIES = _words(
     "Việt Nam|Mỹ|Hoa Kỳ|Nga|Trung Quốc|Nhật Bản|Nhật|Hàn Quốc|Triều Tiên|Bắc Hàn|Nam Hàn|Ukraine|Ukraina|"
@@ -1028,6 +1037,9 @@ def _name_key(name: str) -> str:
 _COUNTRY_KEYS = {_name_key(c) for c in _COUNTRIES}
 _PLACE_KEYS = {_name_key(c) for c in _KNOWN_PLACES}
 _COUNTRY_PREFIX_RE = re.compile(r"(?:" + _alternation(_KNOWN_PLACES | _KNOWN_ORGS) + r")\s+(?=\S)")
+_NAME_SYLLABLES = _FAMILY_NAMES | _words("Hoàng|Phan|Hồ|Lý|Đinh|Đoàn|Lâm|Tô|Cao|Văn|Thị")
+_NAME_BEFORE_RE = re.compile(r"(?<!\w)(?:" + _alternation(_NAME_SYLLABLES) + r") $")
+_KNOWN_PLACE_RE = re.compile(r"(?<!\w)(?:" + _alternation(_KNOWN_PLACES) + r")(?!\w)")
 _NAME_WORD = rf"[{_UPPER}][^\W\d_]*(?:[-'’][^\W\d_]+)*(?![\w-])"
 _RUN_RE = re.compile(rf"(?=[{_UPPER}])(?<![\w-]){_NAME_WORD}(?: {_NAME_WORD})*(?P<next> [^\W\d_]+)?")
 _OPENING = " “\"‘'(-–—["
@@ -1122,25 +1134,57 @@ def _find_orgs(text: str) -> list[tuple[str, tuple[int, int]]]:
     found = []
     for match in _KNOWN_ORG_RE.finditer(text):
         found.append((match.group(), match.span()))
+    places = [m.span() for m in _KNOWN_PLACE_RE.finditer(text)]
     for match in _ORG_HEAD_RE.finditer(text):
-        if any(lo <= match.start() < hi for _n, (lo, hi) in found):
+        if (
+            any(lo <= match.start() < hi for _n, (lo, hi) in found)
+            or any(lo < match.start() < hi for lo, hi in places)  # "Ban" in "Tây Ban Nha"
+            or _NAME_BEFORE_RE.search(text, 0, match.start())  # "Trường" in "Nguyễn Trường Sơn"
+        ):
             continue
-        last_end = match.end()
-        taken_capital = previous_capital = False
-        for word in _WORD_RE.finditer(text, last_end):
-            if text[last_end : word.start()] not in ("", " "):
-                break
-            token = word.group()
-            if _is_name_word(token):
-                taken_capital = previous_capital = True
-            elif previous_capital and token in _ORG_SECOND:
-                previous_capital = False
-            else:
-                break
-            last_end = word.end()
-        if taken_capital:
+        words = _org_words(text, match.end(), public=match.group().strip() in _PUBLIC_OFFICES)
+        if any(_is_name_word(w.group()) for w in words):
+            last_end = words[-1].end()
             found.append((text[match.start() : last_end], (match.start(), last_end)))
     return found
+
+
+def _org_words(text: str, start: int, public: bool) -> list[re.Match[str]]:
+    """The words naming an office after its head word: capitalized words and the lowercase second
+    syllables of compounds ("Bộ [Kế hoạch và Đầu tư]" stops at "và"). The name ends before a person's
+    name that follows it ("Bộ Y tế [Nguyễn Trường Sơn]") and after a country ("Bộ Ngoại giao Mỹ [Ned
+    Price]"). Only public offices end before a family name: schools, hospitals and firms are named
+    after people ("Trường THPT Lê Quý Đôn")."""
+    words: list[re.Match[str]] = []
+    last_end = start
+    previous_capital = False
+    for word in _WORD_RE.finditer(text, start):
+        if text[last_end : word.start()] not in ("", " "):
+            break
+        token = word.group()
+        if _is_name_word(token):
+            names_follow = _is_name_word(text[word.end() + 1 : word.end() + 2])
+            if words and ((public and token in _FAMILY_NAMES and names_follow) or _ends_with_country(words)):
+                break
+            previous_capital = True
+        elif previous_capital and token in _ORG_SECOND and not _ends_with_country(words):
+            previous_capital = False
+        else:
+            break
+        words.append(word)
+        last_end = word.end()
+    return words
+
+
+def _ends_with_country(words: list[re.Match[str]]) -> bool:
+    """Whether the words end with a country that follows a finished compound ("Ngoại giao Mỹ"), not a
+    syllable of a name ("Hồng Đức")."""
+    tail = [w.group() for w in words[-4:]]
+    return any(
+        _name_key(" ".join(tail[-n:])) in _COUNTRY_KEYS and not _is_name_word(tail[-n - 1])
+        for n in (1, 2, 3)
+        if n < len(tail)
+    )
 
 
 @dataclass
@@ -1171,6 +1215,8 @@ def _people(
             continue
         if any(len(w) > 1 and w.isupper() for w in run.name.split()):
             continue  # acronyms: "ICBM", "NK News"
+        if _title_fragment(key) or _starts_like_office(key) or _PARTY_COMMITTEE_RE.match(after):
+            continue  # "Tổng Bí" (thư), "Phó Chủ" (tịch), "Ủy Ban", "Tỉnh" (ủy)
         if len(key.split()) == 1 and ((title is None and not role) or key in _STARTERS):
             continue  # "Nga cho biết", "Người đứng đầu Bộ": a one-word name needs a title and no doubt
         person = people.setdefault(key, _Person(name=run.name))
@@ -1193,6 +1239,27 @@ def _people(
         if key in people:
             people[key].bag.add(key, cite, order)
     return {k: p for k, p in people.items() if p.bag.first}
+
+
+_ORG_HEAD_KEYS = {_name_key(h) for h in _ORG_HEADS}
+_LONG_ORG_HEAD_KEYS = tuple(f"{k} " for k in _ORG_HEAD_KEYS if " " in k)
+
+
+def _starts_like_office(key: str) -> bool:
+    """An office's head word, alone or opening the run ("Ủy Ban Kiểm" tra); one-syllable heads only
+    alone, since "Ban Ki-moon" is a name."""
+    return key in _ORG_HEAD_KEYS or key.startswith(_LONG_ORG_HEAD_KEYS)
+
+_TITLE_OPENERS = _words("phó|tổng|chủ|thủ|bộ|giám|chánh|thứ|bí|cựu|nguyên|trưởng")
+_PARTY_COMMITTEE_RE = re.compile(r"\s+(?:ủy|uỷ)\b")
+_OFFICE_SYLLABLES = _TITLE_OPENERS | {w for t in _PERSON_TITLES - _PRONOUN_TITLES for w in t.split()}
+
+
+def _title_fragment(key: str) -> bool:
+    """Whether a capitalized run is only the syllables of a title ("tổng bí"), not a name. Given names
+    made of such syllables ("Anh Thư") do not start like a title, so they stay."""
+    words = key.split()
+    return words[0] in _TITLE_OPENERS and all(w in _OFFICE_SYLLABLES for w in words)
 
 
 def _owner(short: str, full_mentions: Counter[str]) -> str | None:
@@ -1219,7 +1286,8 @@ def _trim_role(role: str) -> str:
 
 _TITLE_WORDS = frozenset(w for title in _PERSON_TITLES for w in title.split())
 _TITLE_LENGTHS = sorted({len(t.split()) for t in _PERSON_TITLES}, reverse=True)
-_BETWEEN_OK = _ORG_SECOND | _COMPOUND_SECOND
+# "Bí thư Tỉnh ủy Bình Dương": the place after a party committee does not carry the title.
+_BETWEEN_OK = (_ORG_SECOND | _COMPOUND_SECOND) - {"ủy", "uỷ"}
 
 
 def _title_before(before: str) -> str | None:
