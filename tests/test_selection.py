@@ -1,6 +1,6 @@
 import numpy as np
 
-from tomtat.selection import greedy_coverage, select
+from tomtat.selection import figures, greedy_coverage, select
 from tomtat.text import count_syllables
 from tomtat.types import Sentence
 
@@ -28,6 +28,23 @@ def test_the_same_fact_appears_once():
     texts = [s.text for s in chosen]
     assert OTHER in texts
     assert (FACT in texts) != (FACT_AGAIN in texts)
+
+
+OPENED = "Sáng 12/3/2026, tỉnh tổ chức lễ khánh thành cầu Hòa Bình mới bắc qua sông Lam"
+REOPENED = "Ngày 12/3, cầu Hòa Bình mới bắc qua sông Lam chính thức thông xe sau gần ba năm thi công"
+NEW_FIGURE = "Ngày 12/3, cầu Hòa Bình mới bắc qua sông Lam đón 25.000 lượt xe trong ngày đầu"
+
+
+def test_figures_are_numbers_and_dates_and_a_full_date_states_its_day():
+    assert figures("Sáng 12/3/2026, cầu dài 1.250 m, vốn 1,8 tỷ") == {"12/3/2026", "12/3", "1.250", "1,8"}
+    assert figures("Không có con số nào") == frozenset()
+
+
+def test_a_paraphrase_stating_no_new_figure_is_skipped_and_one_with_a_new_figure_is_not():
+    # REOPENED brings many new bigrams, so coverage alone would take it; its only figure is stated.
+    assert [s.text for s in select(sentences(OPENED, REOPENED), np.array([0.9, 0.8]), 200)] == [OPENED]
+    chosen = select(sentences(OPENED, NEW_FIGURE), np.array([0.9, 0.8]), 200)
+    assert [s.text for s in chosen] == [OPENED, NEW_FIGURE]
 
 
 def test_output_is_in_reading_order():
