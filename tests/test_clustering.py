@@ -298,8 +298,9 @@ def test_abmusu_train_pool_defaults_beat_the_old_60_term_vectors():
     assert sum(default) > sum(old) + 0.01, (default, old)
 
 
-def _index_with_a_misplaced_article(misplaced: str, wrong_story: str) -> tuple[StoryIndex, dict[str, int]]:
-    """The small corpus ingested in one batch, except that ``misplaced`` is put in another story."""
+def _index_with_labels(label) -> tuple[StoryIndex, dict[str, int]]:
+    """The small corpus (4 articles per story) ingested in one batch, each article put in the story
+    ``label(key)`` says instead of where it would go."""
     index = small_index()
     items = corpus(per_story=4)
     raws = [extract_terms(title, *lead_and_body(text)) for _, title, text in items]
@@ -308,10 +309,15 @@ def _index_with_a_misplaced_article(misplaced: str, wrong_story: str) -> tuple[S
     for (key, _, _), raw in zip(items, raws, strict=True):
         fingerprint = index.fingerprint(raw)
         index.decide(fingerprint)
-        story = {"A": 1, "B": 2, "C": 3, "D": 4}[wrong_story if key == misplaced else key[0]]
-        index.add(key, fingerprint, story)
-        stories[key] = story
+        stories[key] = label(key)
+        index.add(key, fingerprint, stories[key])
     return index, stories
+
+
+def _index_with_a_misplaced_article(misplaced: str, wrong_story: str) -> tuple[StoryIndex, dict[str, int]]:
+    """The small corpus ingested in one batch, except that ``misplaced`` is put in another story."""
+    number = {"A": 1, "B": 2, "C": 3, "D": 4}
+    return _index_with_labels(lambda key: number[wrong_story if key == misplaced else key[0]])
 
 
 def test_regroup_moves_a_misplaced_article_to_its_story():
@@ -327,30 +333,83 @@ def test_regroup_moves_a_misplaced_article_to_its_story():
     assert index.touched() == []  # touched() hands each position out once
 
 
-def test_regroup_splits_off_an_article_no_story_wants():
+def test_regroup_merges_a_story_that_arrived_in_two_pieces_into_the_older_id():
+    from tomtat.pairs import default_model
+
+    number = {"A": 1, "B": 2, "C": 3, "D": 4}
+    index, stories = _index_with_labels(lambda key: number[key[0]] + 10 * (key == "B3"))
+    assert stories["B3"] == 12
+    moves = index.regroup(index.touched(), default_model())
+    assert [(m.key, m.source, m.target) for m in moves] == [("B3", 12, 2)]
+    assert index.story_size(12) == 0 and index.story_size(2) == 4
+
+
+def test_regroup_splits_two_stories_that_were_put_together():
+    from tomtat.pairs import default_model
+
+    index, stories = _index_with_labels(lambda key: {"A": 1, "B": 1, "C": 3, "D": 4}[key[0]])
+    fresh = iter(range(100, 200))
+    moves = index.regroup(index.touched(), default_model(), lambda key: next(fresh))
+    final = {key: index.story_of(key) for key in stories}
+    assert partition(final) == truth({key: key[0] for key in stories})
+    assert {final[key] for key in stories if key[0] == "A"} == {1}  # the story with the oldest article
+    assert {final[key] for key in stories if key[0] == "B"} == {100}
+    assert {m.key for m in moves} == {"B0", "B1", "B2", "B3"}
+
+
+def test_regroup_with_no_pair_alike_leaves_one_article_per_story():
     from tomtat.pairs import PairModel
 
-    never = PairModel(coefficients=(0.0,) * 5, intercept=-10.0, passes=1)  # every pair "different"
+    never = PairModel(coefficients=(0.0,) * 5, intercept=-10.0)  # every pair "different"
     index, stories = _index_with_a_misplaced_article("A3", "B")
     fresh = iter(range(100, 200))
     moves = index.regroup(index.touched(), never, lambda key: next(fresh))
-    # each story keeps the last article it received; the others leave, one new story each
-    last = {story: key for key, story in stories.items()}
-    assert {m.key for m in moves} == set(stories) - set(last.values())
+    # each story keeps its first article; the others leave, one new story each
+    first = {}
+    for key, story in stories.items():
+        first.setdefault(story, key)
+    assert {m.key for m in moves} == set(stories) - set(first.values())
     assert sorted(m.target for m in moves) == list(range(100, 100 + len(moves)))
     assert all(index.story_size(m.target) == 1 for m in moves)
 
 
-def test_a_weak_fit_below_the_join_threshold_stays_unless_below_split_below():
-    """Hysteresis: every pair scores 0.5 here, under a 0.6 threshold; articles leave their story only
-    when that is also under ``split_below``."""
+def test_regroup_threshold_decides_whether_equal_pairs_merge():
+    """Every pair scores 0.5: under a 0.6 threshold nothing merges, so every article ends alone; under
+    0.4 groups merge (until pairs no neighbour list holds, which count as 0, dilute the mean) into
+    existing story ids, so there are fewer stories than before."""
     from tomtat.pairs import PairModel
 
     fresh = iter(range(100, 200))
-    for split_below, expect_moves in ((0.4, False), (0.6, True)):
-        half = PairModel((0.0,) * 5, intercept=0.0, threshold=0.6, split_below=split_below, passes=1)
-        index, _ = _index_with_a_misplaced_article("A3", "B")
-        assert bool(index.regroup(index.touched(), half, lambda key: next(fresh))) is expect_moves
+    index, stories = _index_with_a_misplaced_article("A3", "B")
+    high = PairModel((0.0,) * 5, intercept=0.0, threshold=0.6)
+    index.regroup(index.touched(), high, lambda key: next(fresh))
+    assert len({index.story_of(key) for key in stories}) == len(stories)
+    index, stories = _index_with_a_misplaced_article("A3", "B")
+    moves = index.regroup(index.touched(), PairModel((0.0,) * 5, intercept=0.0, threshold=0.4))
+    assert len({index.story_of(key) for key in stories}) < len(set(stories.values()))
+    assert moves and all(m.target in {1, 2, 3, 4} for m in moves)
+
+
+def test_regroup_keeps_untouched_articles_together_and_copies_follow_their_story():
+    """Only the positions handed to regroup are re-clustered one by one; the other articles of a story
+    move as one group, and a copy goes wherever its story goes."""
+    from tomtat.pairs import PairModel
+
+    always = PairModel((0.0,) * 5, intercept=10.0)
+    number = {"A": 1, "B": 2, "C": 3, "D": 4}
+    index, stories = _index_with_labels(lambda key: number[key[0]] + 10 * (key[1] > "1"))
+    index.touched()
+    title, text = make_article("B", 2)
+    copy = index.fingerprint(extract_terms(title, *lead_and_body(text)))
+    index.add("B2-copy", copy, 12, copy=True)
+    moves = index.regroup([index._position["A0"]], always)
+    # A0 links A's two halves (stories 1 and 11) and whatever else its neighbours are in
+    assert index.story_of("A0") == index.story_of("A2") == index.story_of("A3") == 1
+    assert index.story_size(11) == 0
+    for key in stories:  # untouched halves moved whole
+        assert index.story_of(key) == index.story_of(f"{key[0]}{'3' if key[1] > '1' else '1'}")
+    assert index.story_of("B2-copy") == index.story_of("B2")
+    assert len({m.key for m in moves}) == len(moves)  # each article moves once
 
 
 def test_pair_features_are_consistent_with_the_neighbour_lists():

@@ -280,7 +280,7 @@ def _consistent(path) -> None:
 def _pair_model(always: bool):
     from tomtat.pairs import PairModel
 
-    return PairModel(coefficients=(0.0,) * 5, intercept=10.0 if always else -10.0, passes=1)
+    return PairModel(coefficients=(0.0,) * 5, intercept=10.0 if always else -10.0)
 
 
 def test_ingest_reports_the_stories_articles_end_in_after_the_pass(tmp_path):
@@ -312,6 +312,31 @@ def test_emptied_stories_follow_their_articles_and_sizes_stay_right(tmp_path):
     with sqlite3.connect(path) as db:
         emptied = db.execute("SELECT COUNT(*) FROM stories WHERE size = 0 AND merged_into IS NOT NULL")
         assert emptied.fetchone()[0] > 0
+    _consistent(path)
+
+
+def test_the_pass_merges_stories_that_arrived_apart_and_old_ids_follow(tmp_path):
+    """Cosine so strict at arrival that every article starts a story of its own; the shipped pair model's
+    average linkage then puts each true story back together, in the stories table too, and every story
+    id handed out (24 rows) answers with a live story."""
+    from tomtat.store import story_key
+
+    path = tmp_path / "t.db"
+    items = records(per_story=6)
+    with Store(path, index_options={"threshold": 0.99, "merge_threshold": 0.99}) as store:
+        store.ingest(items[::2])
+        assert by_story(store) == truth(item["id"] for item in items[::2])
+        later = store.ingest(items[1::2])
+        assert later.new_stories == 0  # every article of the second batch ended in a story of the first
+        assert by_story(store) == truth(item["id"] for item in items)
+        assert store.count_stories() == 4
+        assert all(story.title and story.size == 6 for story in store.stories())
+        with sqlite3.connect(path) as db:
+            rows = [row for (row,) in db.execute("SELECT id FROM stories")]
+        assert len(rows) == len(items)
+        for row in rows:
+            found = store.story(story_key(row))
+            assert found is not None and found.size == 6
     _consistent(path)
 
 

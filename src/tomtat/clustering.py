@@ -625,17 +625,25 @@ class StoryIndex:
             )
         )
 
-    def _recent_members(self, story: int, position: int, published: float | None) -> list[int]:
-        """The story's latest MAX_MEMBERS originals in the article's time window, the article left out."""
+    def _core(self, story: int, loose: set[int]) -> list[int]:
+        """The story's latest MAX_MEMBERS originals that are not being re-clustered: they stay together."""
         found: list[int] = []
         for member in reversed(self._members.get(story, ())):
-            entry = self._entries[member]
-            if member == position or entry.copy or not self._in_window(published, entry.published):
+            if member in loose or self._entries[member].copy:
                 continue
             found.append(member)
             if len(found) == self.MAX_MEMBERS:
                 break
         return found
+
+    def _published(self, positions: Sequence[int]) -> np.ndarray:
+        """Publication times of positions, NaN for undated ones (NaN is in every time window)."""
+        return np.array([np.nan if (p := self._entries[m].published) is None else p for m in positions])
+
+    def _window_pairs(self, first: Sequence[int], second: Sequence[int]) -> float:
+        """How many pairs across two groups of articles are in each other's time window."""
+        gap = np.abs(self._published(first)[:, None] - self._published(second)[None, :])
+        return float(np.count_nonzero(~(gap > self.window_days * SECONDS_PER_DAY)))
 
     def regroup(
         self,
@@ -643,56 +651,191 @@ class StoryIndex:
         model: PairModel,
         new_story: Callable[[str], int] | None = None,
     ) -> list[Move]:
-        """Re-assign articles with the learned pair score once their neighbourhoods are known.
+        """Re-cluster articles with the learned pair score once their neighbourhoods are known.
 
-        At arrival an article is placed by plain cosine against what is stored; after the batch, each of
+        At arrival an article is placed by plain cosine against what is stored. After the batch, each of
         ``positions`` (the batch and the stored articles it changed the neighbourhood of, see
-        :meth:`touched`) is scored against the stories of its known neighbours and its own: the mean
-        pair probability over each story's recent members. It moves to the best story when that mean
-        reaches ``model.threshold``; when no story does and even its own is below ``model.split_below``,
-        it splits off alone (a new story id from ``new_story(key)``). ``model.passes`` sweeps; copies
-        are not moved.
-        Articles replayed from storage (neighbour lists not persisted) take part once they know at least
-        5 neighbours. Returns the moves in order (an article may move more than once).
+        :meth:`touched`) is taken out of its story as a group of its own; the other articles of its
+        story and of its neighbours' stories stay together as one group per story (the latest
+        MAX_MEMBERS of each speak for it). Then average linkage: the two groups with the highest mean
+        pair probability are merged while that mean reaches ``model.threshold``. Only groups that a
+        neighbour list connects are compared, and pairs no neighbour list holds count as 0, so the cost
+        stays proportional to the articles re-clustered; pairs outside each other's time window are
+        left out of the mean. A group with a story's untouched articles keeps that story's id (several:
+        the oldest, the others are merged into it); a group of re-clustered articles only takes the
+        story most of them were in when no other group kept it, else a new id from ``new_story(key)``.
+        Copies and older members follow their story. Articles replayed from storage (neighbour lists
+        not persisted) take part once they know at least 5 neighbours. Returns the moves in order.
+
+        Chosen against the earlier per-article re-assignment (two sweeps of "move to the story with the
+        highest mean") because it also splits stories and merges them as wholes; see docs/stories.md.
         """
         allocate = new_story or self._next_story
-        order = list(positions)
+        loose = [p for p in positions if self._regroupable(p)]
+        if not loose:
+            return []
+        groups, kept = self._regroup_groups(loose)
+        reserved = set(kept.values())  # stories with untouched articles: only their own group keeps them
+        alive = self._average_linkage(groups, kept, model)
+        return self._relabel(groups, kept, alive, allocate, reserved)
+
+    def _regroupable(self, position: int) -> bool:
+        entry = self._entries[position]
+        near = self._near[position]
+        return not entry.copy and bool(near) and (entry.known or len(near) >= 5)
+
+    def _regroup_groups(self, loose: list[int]) -> tuple[list[list[int]], dict[int, int]]:
+        """Starting groups: one per story involved (its untouched originals), then one per loose article.
+        Returns the groups and, for the story groups, which story each one is."""
+        mask = (1 << _POSITION_BITS) - 1
+        loose_set = set(loose)
+        stories = {self._entries[p].story for p in loose}
+        for position in loose:
+            stories.update(self._entries[packed & mask].story for packed in self._near[position])
+        groups: list[list[int]] = []
+        kept: dict[int, int] = {}
+        for story in sorted(stories):
+            core = self._core(story, loose_set)
+            if core:
+                kept[len(groups)] = story
+                groups.append(core)
+        groups.extend([position] for position in loose)
+        return groups, kept
+
+    def _average_linkage(self, groups: list[list[int]], kept: dict[int, int], model: PairModel) -> set[int]:
+        """Merge groups (in place: ``groups[a]`` absorbs ``groups[b]``, ``kept`` follows) while the best
+        mean pair probability between two connected groups reaches ``model.threshold``. Returns the
+        indices of the groups left."""
+        mask = (1 << _POSITION_BITS) - 1
+        group_of = {member: number for number, members in enumerate(groups) for member in members}
+        linked: dict[int, set[int]] = defaultdict(set)
+        for member, number in group_of.items():
+            for packed in self._near[member]:
+                other = group_of.get(packed & mask)
+                if other is not None and other != number:
+                    linked[number].add(other)
+                    linked[other].add(number)
+        # sums[(a, b)] = [sum of pair probabilities, pairs in each other's window], a < b
+        sums: dict[tuple[int, int], list[float]] = {}
         cache: dict[int, tuple[np.ndarray, float, float]] = {}
+        window = self.window_days * SECONDS_PER_DAY
+        for number in sorted(linked):
+            later = sorted(other for other in linked[number] if other > number)
+            if not later:
+                continue
+            others = [member for other in later for member in groups[other]]
+            owner = np.repeat(np.arange(len(later)), [len(groups[other]) for other in later])
+            published = self._published(others)
+            total = np.zeros(len(later))
+            count = np.zeros(len(later))
+            for member in groups[number]:
+                own = self._entries[member].published
+                gap = np.zeros(len(others)) if own is None else np.abs(published - own)
+                inside = ~(gap > window)  # NaN (undated) is in every window
+                if not inside.any():
+                    continue
+                chosen = [other for other, ok in zip(others, inside, strict=True) if ok]
+                probability = model.predict(self.pair_features(member, chosen, model.neighbours, cache))
+                total += np.bincount(owner[inside], weights=probability, minlength=len(later))
+                count += np.bincount(owner[inside], minlength=len(later))
+            for slot, other in enumerate(later):
+                sums[(number, other)] = [float(total[slot]), float(count[slot])]
+
+        heap: list[tuple[float, int, int, int, int]] = []
+        version: Counter[int] = Counter()
+
+        def offer(first: int, second: int) -> None:
+            pair = (min(first, second), max(first, second))
+            total, count = sums.get(pair, (0.0, 0.0))
+            if count and total / count >= model.threshold:
+                heapq.heappush(heap, (-total / count, *pair, version[pair[0]], version[pair[1]]))
+
+        for first, second in sorted(sums):
+            offer(first, second)
+        alive = set(range(len(groups)))
+        while heap:
+            _, first, second, first_version, second_version = heapq.heappop(heap)
+            if version[first] != first_version or version[second] != second_version:
+                continue  # one of them has changed since this mean was computed
+            around = (linked.pop(second, set()) | linked[first]) - {first, second}
+            for other in around:  # Lance-Williams: the merged group's sums are the sums of its parts
+                merged = [0.0, 0.0]
+                for part in (first, second):
+                    found = sums.pop((min(part, other), max(part, other)), None)
+                    if found is None:  # no neighbour list links them: their pairs count as 0
+                        found = [0.0, self._window_pairs(groups[part], groups[other])]
+                    merged[0] += found[0]
+                    merged[1] += found[1]
+                sums[(min(first, other), max(first, other))] = merged
+                linked[other].discard(second)
+                linked[other].add(first)
+            sums.pop((first, second), None)
+            linked[first] = around
+            groups[first] = groups[first] + groups[second]
+            groups[second] = []
+            if second in kept:
+                kept[first] = min(kept[first], kept[second]) if first in kept else kept[second]
+                del kept[second]
+            alive.discard(second)
+            version[first] += 1
+            version[second] += 1
+            for other in sorted(around):
+                offer(first, other)
+        return alive
+
+    def _relabel(
+        self,
+        groups: list[list[int]],
+        kept: dict[int, int],
+        alive: set[int],
+        allocate: Callable[[str], int],
+        reserved: set[int],
+    ) -> list[Move]:
+        """Give each final group a story id and move articles there; stories that lost their group
+        (merged into another) send what is left in them, copies and older members, after their articles."""
+        reserved = set(reserved)
+        label = {number: kept[number] for number in alive if number in kept}
+        overlaps = sorted(
+            (-count, story, number)
+            for number in alive
+            if number not in label
+            for story, count in Counter(self._entries[m].story for m in groups[number]).items()
+        )
+        for _, story, number in overlaps:
+            if number not in label and story not in reserved:
+                label[number] = story
+                reserved.add(story)
         moves: list[Move] = []
-        for _ in range(model.passes):
-            for position in order:
-                entry = self._entries[position]
-                near = self._near[position]
-                if entry.copy or not near or (not entry.known and len(near) < 5):
-                    continue
-                current = entry.story
-                mask = (1 << _POSITION_BITS) - 1
-                stories = sorted({self._entries[packed & mask].story for packed in near} | {current})
-                groups = [self._recent_members(story, position, entry.published) for story in stories]
-                others = [member for group in groups for member in group]
-                if not others:
-                    continue
-                probability = model.predict(self.pair_features(position, others, model.neighbours, cache))
-                sizes = np.array([len(group) for group in groups])
-                owner = np.repeat(np.arange(len(groups)), sizes)
-                sums = np.bincount(owner, weights=probability, minlength=len(groups))
-                scores = np.where(sizes > 0, sums / np.maximum(sizes, 1), -1.0)
-                best = int(np.argmax(scores))  # the first maximum: ties go to the oldest story id
-                own = stories.index(current)
-                target = current
-                if scores[best] >= model.threshold:
-                    target = stories[best]
-                elif sizes[own] > 0 and scores[own] < model.split_below:
-                    target = allocate(entry.key)
-                if target != current:
-                    members = self._members[current]
-                    members.remove(position)
-                    if not members:
-                        del self._members[current]
-                    self._members[target].append(position)
-                    entry.story = target
-                    moves.append(Move(entry.key, current, target))
+        went: dict[int, Counter[int]] = defaultdict(Counter)
+        for number in sorted(alive):
+            if number not in label:
+                label[number] = allocate(self._entries[groups[number][0]].key)
+            for member in sorted(groups[number]):
+                went[self._entries[member].story][label[number]] += 1
+        for number in sorted(alive):
+            for member in sorted(groups[number]):
+                self._move(member, label[number], moves)
+        labelled = set(label.values())
+        for story, targets in sorted(went.items()):
+            if story in labelled or story not in self._members:
+                continue
+            target = targets.most_common(1)[0][0]
+            for member in list(self._members[story]):
+                self._move(member, target, moves)
         return moves
+
+    def _move(self, position: int, target: int, moves: list[Move]) -> None:
+        entry = self._entries[position]
+        source = entry.story
+        if source == target:
+            return
+        members = self._members[source]
+        members.remove(position)
+        if not members:
+            del self._members[source]
+        self._members[target].append(position)
+        entry.story = target
+        moves.append(Move(entry.key, source, target))
 
     def _next_story(self, key: str) -> int:
         return max(self._members, default=-1) + 1

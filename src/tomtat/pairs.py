@@ -10,9 +10,9 @@ batch rather than for the arrival decision.
 Training (``tomtat train-stories``) simulates arrivals on the AbMuSu train pool exactly as the store
 ingests them (3 shuffles, batches of 500), takes each batch article's known neighbours as pairs
 labelled same-story or not, and fits the 5 coefficients by Newton's method; it is deterministic, so the
-shipped ``models/pairs.json`` can be rebuilt byte for byte. ``threshold`` and ``passes`` were chosen
-on the train pool (the validation pool was kept for measuring, see docs/stories.md); ``split_below``
-tied with no hysteresis on the train pool and was chosen on the synthetic corpus of the benchmark.
+shipped ``models/pairs.json`` can be rebuilt byte for byte. ``threshold`` (the mean pair probability at
+which average linkage still merges two groups) was chosen on the train pool; the validation pool was
+kept for measuring (see docs/stories.md).
 """
 
 from __future__ import annotations
@@ -38,17 +38,14 @@ TRAIN_BATCH = 500
 
 @dataclass(frozen=True)
 class PairModel:
-    """Logistic regression over :data:`FEATURES`; ``threshold`` on the mean pair probability to join a
-    story; ``split_below``: an article that no story reaches ``threshold`` for leaves its own story only
-    when its mean there is below this (hysteresis: a weak but not hopeless fit stays put); ``neighbours``:
-    depth of the neighbour lists the rank features read; ``passes``: sweeps of the re-assignment pass."""
+    """Logistic regression over :data:`FEATURES`; ``threshold``: the mean pair probability between two
+    groups of articles at which the re-assignment pass's average linkage still merges them;
+    ``neighbours``: depth of the neighbour lists the rank features read."""
 
     coefficients: tuple[float, ...]
     intercept: float
-    threshold: float = 0.40
-    split_below: float = 0.30
+    threshold: float = 0.25
     neighbours: int = 20
-    passes: int = 2
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """Probability that each pair (a row of :meth:`StoryIndex.pair_features`) is one story."""
@@ -61,9 +58,7 @@ class PairModel:
             "coefficients": [round(c, 8) for c in self.coefficients],
             "intercept": round(self.intercept, 8),
             "threshold": self.threshold,
-            "split_below": self.split_below,
             "neighbours": self.neighbours,
-            "passes": self.passes,
         }
 
     @classmethod
@@ -74,9 +69,7 @@ class PairModel:
             coefficients=tuple(float(c) for c in data["coefficients"]),
             intercept=float(data["intercept"]),
             threshold=float(data["threshold"]),
-            split_below=float(data.get("split_below", data["threshold"])),  # files before it: old rule
             neighbours=int(data["neighbours"]),
-            passes=int(data["passes"]),
         )
 
     def save(self, path: str | Path) -> Path:
