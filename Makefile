@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench eval train train-stories clean chromium bench-service bench-stories
+.PHONY: demo test lint bench eval train train-stories clean chromium bench-service bench-stories bench-shapes
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ train: $(STAMP_RUN)
 # Refit the story-grouping pair score on AbMuSu train (deterministic; see docs/stories.md).
 train-stories: $(STAMP_RUN)
 	OMP_NUM_THREADS=1 $(BIN)/tomtat train-stories --data ../shared/data/abmusu/train.jsonl -o src/tomtat/models/pairs.json
+
+# Validation ROUGE of tomtat and lead per input shape (as given, no line breaks, no title/sapo, both);
+# rewrites its section of docs/benchmarks.md (under a minute).
+bench-shapes: $(STAMP_DEV)
+	$(BIN)/python bench/bench_shapes.py
 
 # Load benchmark of the HTTP service; rewrites its section of docs/benchmarks.md (about a minute).
 bench-service: $(STAMP_DEV)
