@@ -723,7 +723,7 @@ class StoryIndex:
             later = sorted(other for other in linked[number] if other > number)
             if not later:
                 continue
-            others = [member for other in later for member in groups[other]]
+            others = np.array([member for other in later for member in groups[other]])
             owner = np.repeat(np.arange(len(later)), [len(groups[other]) for other in later])
             published = self._published(others)
             total = np.zeros(len(later))
@@ -734,7 +734,7 @@ class StoryIndex:
                 inside = ~(gap > window)  # NaN (undated) is in every window
                 if not inside.any():
                     continue
-                chosen = [other for other, ok in zip(others, inside, strict=True) if ok]
+                chosen = others[inside].tolist()
                 probability = model.predict(self.pair_features(member, chosen, model.neighbours, cache))
                 total += np.bincount(owner[inside], weights=probability, minlength=len(later))
                 count += np.bincount(owner[inside], minlength=len(later))
