@@ -6,10 +6,11 @@
     id, shuffled, and run through ``tomtat.store.digest`` (in-memory store, grouping and summaries), once
     per shuffle seed (5 seeds) with the default batch of 500 and once more per seed in batches of 25
     (articles trickling in); the same without the re-assignment pass, and the validation pool alone (the
-    articles the pair model was not trained on), grouping only. The grouping is compared with the true
-    stories: B-cubed precision, recall
-    and F1 and the adjusted Rand index; mean, standard deviation and range over the shuffles. The
-    story pairs merged most often, and the categories of merged / split articles, show where it errs.
+    articles the pair model was not trained on), grouping only; and new stores holding only 1, 3 or 10
+    validation stories, with and without the background document frequencies. The grouping is compared
+    with the true stories: B-cubed precision, recall and F1 and the adjusted Rand index; mean, standard
+    deviation and range over the shuffles. The story pairs merged most often, and the categories of
+    merged / split articles, show where it errs.
     AbMuSu has no dates, so the time window plays no part here.
 (b) Scale. Synthetic corpora are built from the same stories: each (story, era) is a new story whose
     articles recombine sentences of that story's real articles, published in a 3-day span; eras are 30
@@ -195,6 +196,7 @@ def quality(data: Path) -> dict:
         "articles": len(records),
         "stories": len(set(truth.values())),
         "runs": runs,
+        "small": small_stores(validation, truth),
         "merged_pairs": [
             (a, b, n, category[a], titles.get(a, ""), titles.get(b, ""))
             for (a, b), n in merged_pairs.most_common(6)
@@ -205,14 +207,46 @@ def quality(data: Path) -> dict:
     }
 
 
-def grouping_only(records: list[dict], truth: dict[str, str], seed: int, batch: int, regroup: bool) -> dict:
+SMALL_STORE_STORIES = (1, 3, 10)
+SMALL_STORE_DRAWS = 60
+
+
+def small_stores(validation: list[dict], truth: dict[str, str]) -> list[dict]:
+    """A new store given the articles of a few validation stories: mean B-cubed F1 over random draws of
+    k stories, with the shipped background document frequencies and without them."""
+    by_story: dict[str, list[dict]] = defaultdict(list)
+    for record in validation:
+        by_story[truth[record["id"]]].append(record)
+    rows = []
+    for k in SMALL_STORE_STORIES:
+        rng = random.Random(k)
+        scores: dict[bool, list[float]] = {True: [], False: []}
+        for _ in range(SMALL_STORE_DRAWS):
+            chosen = [r for story in rng.sample(sorted(by_story), k) for r in by_story[story]]
+            seed = rng.randrange(1 << 30)
+            for background in (True, False):
+                run = grouping_only(chosen, truth, seed, 500, True, {"background": background})
+                scores[background].append(run["f1"])
+        with_, without = statistics.mean(scores[True]), statistics.mean(scores[False])
+        rows.append({"stories": k, "with": with_, "without": without})
+    return rows
+
+
+def grouping_only(
+    records: list[dict],
+    truth: dict[str, str],
+    seed: int,
+    batch: int,
+    regroup: bool,
+    index_options: dict | None = None,
+) -> dict:
     """One shuffled run through ``Store.ingest`` without summaries; stories read back from the store."""
     from tomtat.store import Store
 
     shuffled = records[:]
     random.Random(seed).shuffle(shuffled)
     started = time.perf_counter()
-    with Store.memory(regroup=regroup) as store:
+    with Store.memory(regroup=regroup, index_options=index_options) as store:
         report = store.ingest(shuffled, batch_size=batch)
         seconds = time.perf_counter() - started
         # final stories (the pass may move articles of earlier batches); no public listing without summaries
@@ -348,6 +382,18 @@ def render(q: dict, s: list[dict], command: str) -> str:
     ]
     for first, second, count, cat, title_a, title_b in q["merged_pairs"]:
         lines.append(f"| {first} + {second} | {count} | {cat} | {title_a.strip()} / {title_b.strip()} |")
+    lines += [
+        "",
+        f"**Small stores.** A new store given only the articles of k validation stories ({SMALL_STORE_DRAWS} "
+        "random draws each, one batch, with the pass): mean B-cubed F1 with the shipped background document "
+        "frequencies (`models/background.npy`) and with the store's own counts alone "
+        "(`index_options={\"background\": False}`).",
+        "",
+        "| stories in the store | F1 with background | F1 own counts only |",
+        "|---:|---:|---:|",
+    ]
+    for row in q["small"]:
+        lines.append(f"| {row['stories']} | {row['with']:.3f} | {row['without']:.3f} |")
     base = s[0]["per_second"] if s else 1.0
     passed = [r for r in s if r["regroup"]]
     lines += [

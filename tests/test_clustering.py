@@ -10,13 +10,16 @@ import pytest
 
 from tomtat.clustering import (
     NUM_HASHES,
+    Background,
     Fingerprint,
     StoryIndex,
+    default_background,
     extract_terms,
     lead_and_body,
     minhash_signature,
     minhash_similarity,
 )
+from tomtat.errors import InputError
 from tomtat.text import match_tokens
 
 DAY = 86_400.0
@@ -422,3 +425,67 @@ def test_pair_features_are_consistent_with_the_neighbour_lists():
     assert features[:, 0] == pytest.approx([cosine for cosine, _ in near], abs=2e-6)
     assert features[0, 4] <= 1e-6 and (features[:, 4] <= 1e-6).all()  # nothing beats the best match
     assert (np.diff(features[:, 0]) <= 1e-9).all()
+
+
+# --- background document frequencies -----------------------------------------------------------------
+
+
+def _raws(*texts: str) -> list:
+    return [extract_terms("", "", text) for text in texts]
+
+
+def test_background_counts_documents_and_looks_up_terms():
+    raws = _raws("bão số 4 đổ bộ", "bão số 4 suy yếu", "xe khách lật")
+    background = Background.count(raws, min_count=2)
+    assert background.documents == 3
+    storm = extract_terms("", "", "bão").terms
+    bus = extract_terms("", "", "xe").terms
+    assert background.frequencies(storm).tolist() == [2.0]  # in two articles
+    assert background.frequencies(bus).tolist() == [0.0]  # in one only: below min_count, left out
+    assert list(background.terms) == sorted(background.terms)
+    assert Background.count(raws, min_count=1).frequencies(bus).tolist() == [1.0]
+
+
+def test_background_file_round_trips_byte_for_byte_and_bad_files_are_clean_errors(tmp_path):
+    background = Background.count(_raws("bão số 4 đổ bộ", "bão số 4 suy yếu", "bão tan"))
+    first = background.save(tmp_path / "a.npy").read_bytes()
+    loaded = Background.load(tmp_path / "a.npy")
+    assert loaded.documents == 3 and np.array_equal(loaded.terms, background.terms)
+    assert np.array_equal(loaded.counts, background.counts)
+    assert loaded.save(tmp_path / "b.npy").read_bytes() == first
+    (tmp_path / "bad.npy").write_bytes(b"not numpy")
+    with pytest.raises(InputError, match="background"):
+        Background.load(tmp_path / "bad.npy")
+
+
+def test_background_gives_a_small_store_the_weights_of_news_at_large():
+    """One article in the store: its own counts make every term equally rare; the background tells
+    that "cho biết" is everywhere in news and "Aerobus" is not."""
+    common = Background.count(_raws(*(f"ông cho biết tin số {n}" for n in range(50)), "Viva Aerobus"))
+    article = extract_terms("", "", "Viva Aerobus cho biết")
+    for background, expected in ((None, False), (common, True)):
+        index = StoryIndex(background=background)
+        index.observe([article])
+        weights = index._weights(article.terms, article.counts).tolist()
+        weight = dict(zip(article.terms.tolist(), weights, strict=True))
+        rare = weight[extract_terms("", "", "aerobus").terms[0].item()]
+        said = weight[extract_terms("", "", "biết").terms[0].item()]
+        assert (rare > said) == expected
+
+
+def test_shipped_background_groups_the_five_kim_putin_reports_into_one_story():
+    """The five reports of Kim Jong-un's 2023 visit, alone in a new store: with the store's own document
+    frequencies, "Kim", "Putin" and "Nga" were in every article and weighed nothing, and the reports
+    split into three stories."""
+    from pathlib import Path
+
+    from tomtat.store import digest
+
+    folder = Path(__file__).parents[1] / "../shared/data/kim-putin-2023"
+    if not folder.is_dir():
+        pytest.skip(f"shared data not found at {folder}")
+    assert default_background() is not None
+    paths = sorted(folder.glob("*.txt"))
+    items = [{"id": path.name, "text": path.read_text(encoding="utf-8")} for path in paths]
+    stories = digest(items, words=60).stories
+    assert [len(story.article_ids) for story in stories] == [5]

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from test_clustering import STORIES, TITLES, make_article
+from tomtat.clustering import Background
 from tomtat.errors import InputError
 from tomtat.pairs import FEATURES, PairModel, default_model, fit_logistic, train
 
@@ -39,9 +40,11 @@ def _write_stories(path) -> None:
 def test_training_writes_the_same_file_twice(tmp_path):
     data = tmp_path / "stories.jsonl"
     _write_stories(data)
-    first = train(data, tmp_path / "a.json").read_bytes()
-    second = train(data, tmp_path / "b.json").read_bytes()
+    first = [path.read_bytes() for path in train(data, tmp_path / "a.json", tmp_path / "a.npy")]
+    second = [path.read_bytes() for path in train(data, tmp_path / "b.json", tmp_path / "b.npy")]
     assert first == second
+    background = Background.load(tmp_path / "a.npy")
+    assert background.documents == 6 * len(STORIES) and len(background.terms) > 0
     model = PairModel.load(tmp_path / "a.json")
     assert len(model.coefficients) == len(FEATURES) and all(np.isfinite(model.coefficients))
     assert model.coefficients[0] > 0  # a higher cosine means more likely the same story
@@ -74,6 +77,7 @@ def test_train_stories_cli_writes_a_loadable_model(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert PairModel.load(output).to_dict()["features"] == list(FEATURES)
+    assert Background.load(tmp_path / "background.npy").documents == 6 * len(STORIES)
     missing = subprocess.run(
         [sys.executable, "-m", "tomtat", "train-stories", "--data", str(tmp_path / "nope.jsonl")],
         capture_output=True, text=True, timeout=120,

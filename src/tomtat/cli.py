@@ -249,8 +249,10 @@ def _add_train_stories_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "train-stories",
         help="fit the pair score that re-assigns articles between stories",
-        description="Fit the story-grouping pair score (logistic regression, deterministic) by simulating "
-        "arrivals on AbMuSu-format stories, and write the JSON model the store loads (see docs/stories.md).",
+        description="Count background document frequencies on AbMuSu-format stories (written as "
+        "background.npy next to the model), then fit the story-grouping pair score (logistic regression, "
+        "deterministic) by simulating arrivals with them, and write the JSON model the store loads "
+        "(see docs/stories.md).",
     )
     _add_training_files(parser, DEFAULT_DATA, DEFAULT_MODEL, "MODEL.json")
     parser.set_defaults(handler=_cmd_train_stories)
@@ -259,7 +261,8 @@ def _add_train_stories_parser(subparsers: argparse._SubParsersAction) -> None:
 def _cmd_train_stories(args: argparse.Namespace) -> int:
     from tomtat.pairs import train
 
-    print(f"tomtat: wrote {train(args.data, args.output)}", file=sys.stderr)
+    model, background = train(args.data, args.output)
+    print(f"tomtat: wrote {background} and {model}", file=sys.stderr)
     return 0
 
 

@@ -22,6 +22,12 @@ no extra comparisons), and after each batch :meth:`StoryIndex.regroup` re-assign
 stored articles whose lists changed with a learned pair score that reads those lists
 (:mod:`tomtat.pairs`): by then the batch's neighbours have arrived, which they had not at arrival.
 
+Document frequencies start from a background corpus (:class:`Background`, counted by ``tomtat
+train-stories`` on AbMuSu train and shipped in ``models/background.npy``). A store's own counts alone
+make idf meaningless while it holds few articles: in five reports of one visit every article says "Kim"
+and "Putin", which then weigh no more than "ông". The background gives them their weight from the first
+article, and a growing store's own counts soon outweigh it.
+
 Everything here is pure computation on plain data; the SQLite store (:mod:`tomtat.store`) persists
 :class:`Fingerprint` blobs and replays them with :meth:`StoryIndex.add` when it reopens.
 """
@@ -29,13 +35,13 @@ Everything here is pure computation on plain data; the SQLite store (:mod:`tomta
 from __future__ import annotations
 
 import heapq
-import math
 import zlib
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,6 +59,7 @@ _MASK64 = (1 << 64) - 1
 NEIGHBOURS = 40  # cosines kept per article for the re-assignment pass
 _POSITION_BITS = 32
 _COSINE_SCALE = 1_000_000
+DEFAULT_BACKGROUND = Path(__file__).resolve().parent / "models" / "background.npy"
 
 
 def _pack(similarity: float, position: int) -> int:
@@ -249,6 +256,74 @@ class _Entry:
     known: bool = True  # its neighbour list was filled as it arrived (False when replayed from storage)
 
 
+@dataclass(frozen=True)
+class Background:
+    """Document frequencies of the terms of a background corpus, added to a store's own counts.
+
+    ``terms`` is sorted (hashed terms, as in :class:`RawTerms`) and ``counts[i]`` is the number of the
+    ``documents`` articles that contain ``terms[i]``; terms found in fewer than ``min_count`` of them are
+    left out when counting (they would weigh almost as much as unseen terms anyway).
+    """
+
+    documents: int
+    terms: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def count(cls, raws: Iterable[RawTerms], min_count: int = 2) -> Background:
+        documents = 0
+        frequencies: Counter[int] = Counter()
+        for raw in raws:
+            documents += 1
+            frequencies.update(raw.terms.tolist())
+        kept = sorted(term for term, n in frequencies.items() if n >= min_count)
+        counts = [frequencies[term] for term in kept]
+        return cls(documents, np.asarray(kept, dtype=np.uint64), np.asarray(counts, dtype=np.int64))
+
+    def frequencies(self, terms: np.ndarray) -> np.ndarray:
+        """The background count of each of ``terms`` (0 for terms it does not hold)."""
+        if not len(self.terms) or not len(terms):
+            return np.zeros(len(terms), dtype=np.float64)
+        where = np.minimum(np.searchsorted(self.terms, terms), len(self.terms) - 1)
+        return np.where(self.terms[where] == terms, self.counts[where], 0).astype(np.float64)
+
+    def save(self, path: str | Path) -> Path:
+        """One flat uint32 array, ``[documents, n, n terms, n counts]``: byte-identical on every rebuild
+        (``np.savez`` would stamp the time into its zip)."""
+        path = Path(path)
+        header = np.asarray([self.documents, len(self.terms)], dtype=np.uint32)
+        flat = np.concatenate((header, self.terms.astype(np.uint32), self.counts.astype(np.uint32)))
+        with path.open("wb") as stream:
+            np.save(stream, flat, allow_pickle=False)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Background:
+        from tomtat.errors import InputError
+
+        try:
+            flat = np.load(Path(path), allow_pickle=False)
+            documents, size = int(flat[0]), int(flat[1])
+            terms = flat[2 : 2 + size].astype(np.uint64)
+            counts = flat[2 + size : 2 + 2 * size].astype(np.int64)
+            if flat.ndim != 1 or len(counts) != size or len(flat) != 2 + 2 * size:
+                raise ValueError("wrong length")
+        except (OSError, ValueError, IndexError) as error:
+            raise InputError(f"{path}: not a background frequency file ({error})") from None
+        return cls(documents, terms, counts)
+
+
+@lru_cache(maxsize=1)
+def default_background() -> Background | None:
+    """The shipped background frequencies, or None when the file is missing (the store's own only)."""
+    from tomtat.errors import InputError
+
+    try:
+        return Background.load(DEFAULT_BACKGROUND)
+    except InputError:
+        return None
+
+
 class StoryIndex:
     """Incremental story grouping over everything seen so far (in memory).
 
@@ -290,6 +365,7 @@ class StoryIndex:
         merge_threshold: float | None = 0.2,
         title_weight: int = 4,
         lead_weight: int = 2,
+        background: Background | bool | None = True,
     ) -> None:
         self.threshold = threshold
         self.copy_threshold = copy_threshold
@@ -303,6 +379,7 @@ class StoryIndex:
         self.merge_threshold = threshold if merge_threshold is None else merge_threshold
         self.title_weight = title_weight
         self.lead_weight = lead_weight
+        self.background = default_background() if background is True else background or None
         self.df: Counter[int] = Counter()
         self.documents = 0
         self._entries: list[_Entry] = []
@@ -341,11 +418,12 @@ class StoryIndex:
         """Sublinear tf × smoothed idf for parallel arrays of terms and counts."""
         df = self.df
         freq = np.fromiter((df.get(t, 0) for t in terms.tolist()), dtype=np.float64, count=len(terms))
-        idf = np.log((self.documents + 1) / (freq + 1)) + 1.0
+        documents = self.documents
+        if self.background is not None:
+            freq += self.background.frequencies(terms)
+            documents += self.background.documents
+        idf = np.log((documents + 1) / (freq + 1)) + 1.0
         return (1.0 + np.log(np.maximum(counts, 1))) * idf
-
-    def idf(self, term: int) -> float:
-        return math.log((self.documents + 1) / (self.df.get(term, 0) + 1)) + 1.0
 
     # -- vectors ----------------------------------------------------------------------------------------
     def fingerprint(self, raw: RawTerms) -> Fingerprint:

@@ -23,11 +23,14 @@ import random
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tomtat.errors import InputError
+
+if TYPE_CHECKING:
+    from tomtat.clustering import Background, RawTerms
 
 FEATURES = ("cosine", "rank_min", "rank_max", "over_fifth", "over_best")
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "pairs.json"
@@ -132,27 +135,36 @@ def load_pool(path: str | Path) -> tuple[list[tuple[str, str, str]], dict[str, s
     return articles, truth
 
 
+def article_terms(articles: list[tuple[str, str, str]]) -> dict[str, RawTerms]:
+    """The raw terms of each (id, title, text) article, as the store extracts them."""
+    from tomtat.clustering import extract_terms, lead_and_body
+
+    return {key: extract_terms(title, *lead_and_body(text)) for key, title, text in articles}
+
+
 def training_pairs(
     articles: list[tuple[str, str, str]],
     truth: dict[str, str],
     seeds: tuple[int, ...] = TRAIN_SEEDS,
     batch: int = TRAIN_BATCH,
     depth: int = 20,
+    background: Background | bool | None = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (features, same-story labels) seen by a store ingesting ``articles`` in shuffled orders.
 
     Arrival is plain cosine, as in the store; after each batch every batch article contributes its
     ``depth`` best known neighbours, with the features the re-assignment pass would compute then.
+    ``background``: the document frequencies the simulated store starts from (see :class:`StoryIndex`).
     """
-    from tomtat.clustering import StoryIndex, extract_terms, lead_and_body
+    from tomtat.clustering import StoryIndex
 
-    raws = {key: extract_terms(title, *lead_and_body(text)) for key, title, text in articles}
+    raws = article_terms(articles)
     rows: list[np.ndarray] = []
     labels: list[np.ndarray] = []
     for seed in seeds:
         order = [key for key, _, _ in articles]
         random.Random(seed).shuffle(order)
-        index = StoryIndex()
+        index = StoryIndex(background=background)
         new_story = itertools.count().__next__
         for start in range(0, len(order), batch):
             chunk = order[start : start + batch]
@@ -171,15 +183,25 @@ def training_pairs(
     return np.concatenate(rows), np.concatenate(labels)
 
 
-def train(data: str | Path = DEFAULT_DATA, output: str | Path = DEFAULT_MODEL) -> Path:
-    """Fit the pair model on AbMuSu-format stories (``data``) and write it as JSON to ``output``."""
+def train(
+    data: str | Path = DEFAULT_DATA,
+    output: str | Path = DEFAULT_MODEL,
+    background_output: str | Path | None = None,
+) -> tuple[Path, Path]:
+    """Count background document frequencies on AbMuSu-format stories (``data``) and write them to
+    ``background_output`` (default: ``background.npy`` next to ``output``), then fit the pair model on
+    arrivals simulated with them and write it as JSON to ``output``. Returns both paths."""
+    from tomtat.clustering import Background
+
     source = Path(data)
     if not source.is_file():
         raise InputError(f"{source}: no such file")
     articles, truth = load_pool(source)
-    features, labels = training_pairs(articles, truth)
+    background = Background.count(article_terms(articles).values())
+    background_path = background.save(background_output or Path(output).with_name("background.npy"))
+    features, labels = training_pairs(articles, truth, background=background)
     if labels.min() == labels.max():
         raise InputError(f"{source}: need both same-story and different-story pairs to train")
     coefficients, intercept = fit_logistic(features, labels)
     model = PairModel(coefficients=tuple(float(c) for c in coefficients), intercept=intercept)
-    return model.save(output)
+    return model.save(output), background_path
