@@ -295,6 +295,17 @@ def test_ingest_reports_the_stories_articles_end_in_after_the_pass(tmp_path):
     _consistent(path)
 
 
+def test_ingest_reports_final_stories_when_a_later_batch_moves_earlier_articles(tmp_path):
+    path = tmp_path / "t.db"
+    with Store(path, index_options=OPTIONS, regroup=_pair_model(always=True)) as store:
+        # a model that finds every pair alike folds each batch into the stories of the ones before
+        report = store.ingest(records(), batch_size=3)
+        assert len({a.story_id for a in report.assignments}) == store.count_stories() < 4
+        for assignment in report.assignments:
+            assert store.article(assignment.article_id).story_id == assignment.story_id
+    _consistent(path)
+
+
 def test_emptied_stories_follow_their_articles_and_sizes_stay_right(tmp_path):
     path = tmp_path / "t.db"
     items = records(per_story=4)

@@ -91,9 +91,9 @@ class StoreBusyError(TomtatError):
 
 @dataclass(frozen=True)
 class Assignment:
-    """Where one ingested article went: its story at the end of its batch, after the re-assignment pass
-    (a later batch's pass may still move it). ``new_story``: that story was made in this batch and this is
-    its first article. ``existing``: the id was already stored (nothing changed)."""
+    """Where one ingested article went: its story when the :meth:`Store.ingest` call returned, after the
+    re-assignment passes of all its batches (a later call may still move it). ``new_story``: a story was
+    made for this article in its batch. ``existing``: the id was already stored (nothing changed)."""
 
     article_id: str
     story_id: str
@@ -374,6 +374,7 @@ class Store:
             assignments.extend(self._ingest_batch(batch))
         if progress is not None and handled:
             progress(handled)
+        assignments = self._final_stories(assignments)
         new = [a for a in assignments if not a.existing]
         return IngestReport(
             added=len(new),
@@ -383,6 +384,24 @@ class Store:
             assignments=tuple(assignments),
             errors=tuple(errors),
         )
+
+    def _final_stories(self, assignments: list[Assignment]) -> list[Assignment]:
+        """The assignments with each article's story as stored now: a later batch's pass of the same call
+        may have moved an article of an earlier batch."""
+        current: dict[str, str] = {}
+        keys = [a.article_id for a in assignments]
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT id, story FROM articles WHERE id IN ({marks})"
+                current.update((key, story_key(story)) for key, story in self._db.execute(query, chunk))
+        return [
+            replace(a, story_id=current[a.article_id])
+            if current.get(a.article_id, a.story_id) != a.story_id
+            else a
+            for a in assignments
+        ]
 
     def _ingest_batch(self, batch: list[IncomingArticle]) -> list[Assignment]:
         from collections import Counter
