@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tomtat.errors import InputError
 from tomtat.text import match_tokens, normalize
 
 if TYPE_CHECKING:
@@ -299,8 +300,6 @@ class Background:
 
     @classmethod
     def load(cls, path: str | Path) -> Background:
-        from tomtat.errors import InputError
-
         try:
             flat = np.load(Path(path), allow_pickle=False)
             documents, size = int(flat[0]), int(flat[1])
@@ -316,8 +315,6 @@ class Background:
 @lru_cache(maxsize=1)
 def default_background() -> Background | None:
     """The shipped background frequencies, or None when the file is missing (the store's own only)."""
-    from tomtat.errors import InputError
-
     try:
         return Background.load(DEFAULT_BACKGROUND)
     except InputError:
