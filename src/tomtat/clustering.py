@@ -328,8 +328,8 @@ class StoryIndex:
     then for each article :meth:`fingerprint` it, :meth:`decide` its story, and :meth:`add` it with the
     story id the caller chose (a new id when the decision says so); after the batch, optionally
     :meth:`regroup` the :meth:`touched` positions. Parameters are explicit and the only state is what was
-    added (and moved), so replaying the same calls rebuilds the same index; neighbour lists are not
-    persisted, so articles replayed with :meth:`add` alone are re-assigned only once they know 5.
+    added (and moved), so replaying the same calls rebuilds the same index. Articles replayed with
+    :meth:`add` alone start with empty neighbour lists, which :meth:`restore_neighbours` fills back.
 
     ``threshold``: cosine needed to join a story. ``copy_threshold``: estimated Jaccard of 4-shingle sets
     for a near-duplicate. ``window_days``: articles further apart in time are never compared (undated
@@ -630,6 +630,14 @@ class StoryIndex:
         self._touched = set()
         return touched
 
+    def restore_neighbours(self, position: int, near: Iterable[tuple[float, int]]) -> None:
+        """Give a replayed article (:meth:`add` without :meth:`decide`) the neighbour list it had, as
+        (cosine, position) pairs, so it takes part in the re-assignment pass at once."""
+        packed = [_pack(similarity, other) for similarity, other in near if 0 <= other < len(self._entries)]
+        heap = heapq.nlargest(NEIGHBOURS, packed)
+        heapq.heapify(heap)
+        self._near[position] = heap
+
     def neighbours(self, position: int, count: int = NEIGHBOURS) -> list[tuple[float, int]]:
         """The ``count`` best (cosine, position) pairs known for a stored article, best first."""
         return [_unpack(packed) for packed in heapq.nlargest(count, self._near[position])]
@@ -739,8 +747,8 @@ class StoryIndex:
         left out of the mean. A group with a story's untouched articles keeps that story's id (several:
         the oldest, the others are merged into it); a group of re-clustered articles only takes the
         story most of them were in when no other group kept it, else a new id from ``new_story(key)``.
-        Copies and older members follow their story. Articles replayed from storage (neighbour lists
-        not persisted) take part once they know at least 5 neighbours. Returns the moves in order.
+        Copies and older members follow their story. Articles whose lists hold fewer than 5 neighbours
+        (replayed without :meth:`restore_neighbours`) do not take part. Returns the moves in order.
 
         Chosen against the earlier per-article re-assignment (two sweeps of "move to the story with the
         highest mean") because it also splits stories and merges them as wholes; see docs/stories.md.

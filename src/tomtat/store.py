@@ -37,6 +37,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from tomtat.errors import InputError, TomtatError
 from tomtat.facts import Facts
 from tomtat.feeds import FeedError, IncomingArticle, parse_published, parse_record
@@ -82,6 +84,7 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_story ON articles (story);
 CREATE TABLE IF NOT EXISTS terms (term INTEGER PRIMARY KEY, df INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS neighbours (seq INTEGER PRIMARY KEY REFERENCES articles (seq), near BLOB NOT NULL);
 """
 
 
@@ -198,6 +201,19 @@ def story_key(story: int) -> str:
     return f"s{story}"
 
 
+def _pack_neighbours(near: list[tuple[float, int]]) -> bytes:
+    """(cosine, seq) pairs as float32 cosines then uint32 seqs."""
+    cosines = np.asarray([c for c, _ in near], dtype="<f4")
+    seqs = np.asarray([s for _, s in near], dtype="<u4")
+    return cosines.tobytes() + seqs.tobytes()
+
+
+def _unpack_neighbours(blob: bytes) -> list[tuple[float, int]]:
+    half = len(blob) // 2
+    cosines = np.frombuffer(blob[:half], dtype="<f4").tolist()
+    return list(zip(cosines, np.frombuffer(blob[half:], dtype="<u4").tolist(), strict=True))
+
+
 def _story_row(story_id: str) -> int | None:
     if not story_id.startswith("s") or not story_id[1:].isdigit():
         return None
@@ -249,6 +265,7 @@ class Store:
         self._index_options = dict(index_options or {})
         self._lock = threading.RLock()
         self._index: StoryIndex | None = None
+        self._seqs: list[int] = []  # the seq of each index position (positions follow seq order)
         self._seen_seq = 0
         self._merged: dict[int, int] = {}
         self._closed = False
@@ -443,6 +460,7 @@ class Store:
                     touched = index.touched()
                     if self._pair_model is not None and touched:
                         self._regroup(db, index, touched, created, now)
+                    self._save_neighbours(db, index, touched)
                 except BaseException:
                     self._index = None  # it holds articles that are being rolled back: rebuild on next use
                     raise
@@ -535,7 +553,7 @@ class Store:
                 "title = CASE WHEN title = '' THEN ? ELSE title END WHERE id = ?",
                 (now, published, published, published, published, published, published, article.title, story),
             )
-        db.execute(
+        seq = db.execute(
             "INSERT INTO articles (id, story, title, text, source, published, ingested, copy_of, "
             "fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -549,7 +567,8 @@ class Store:
                 decision.copy_of,
                 fingerprint.to_bytes(),
             ),
-        )
+        ).lastrowid
+        self._seqs.append(seq)  # index.place gave the article the next position
         return Assignment(article.id, story_key(story), decision.story is None, decision.copy_of)
 
     def _merge(self, db: sqlite3.Connection, sources: tuple[int, ...], target: int, now: float) -> None:
@@ -595,6 +614,7 @@ class Store:
         # under old ids): rebuild from what is committed, which this transaction now sees consistently.
         self._index = index = StoryIndex(**self._index_options)
         self._seen_seq = 0
+        self._seqs = []
         index.load_df(
             db.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
             dict(db.execute("SELECT term, df FROM terms")),
@@ -603,10 +623,29 @@ class Store:
             "SELECT seq, id, story, published, copy_of, fingerprint FROM articles WHERE seq > ? ORDER BY seq",
             (self._seen_seq,),
         )
-        for _, article_id, story, published, copy_of, blob in rows:
+        for seq, article_id, story, published, copy_of, blob in rows:
             index.add(article_id, Fingerprint.from_bytes(blob), story, published, copy=copy_of is not None)
+            self._seqs.append(seq)
+        position_of = {seq: position for position, seq in enumerate(self._seqs)}
+        for seq, blob in db.execute("SELECT seq, near FROM neighbours"):
+            if seq in position_of:
+                near = _unpack_neighbours(blob)
+                index.restore_neighbours(
+                    position_of[seq], ((cosine, position_of.get(other, -1)) for cosine, other in near)
+                )
         self._seen_seq = latest
         return index
+
+    def _save_neighbours(self, db: sqlite3.Connection, index: StoryIndex, positions: list[int]) -> None:
+        """Store the neighbour lists that changed in this batch, with seqs in place of index positions."""
+        seqs = self._seqs
+        db.executemany(
+            "INSERT OR REPLACE INTO neighbours (seq, near) VALUES (?, ?)",
+            [
+                (seqs[position], _pack_neighbours([(c, seqs[o]) for c, o in index.neighbours(position)]))
+                for position in positions
+            ],
+        )
 
     # -- reading --------------------------------------------------------------------------------------
     def count_articles(self) -> int:
