@@ -1134,12 +1134,15 @@ def _find_orgs(text: str) -> list[tuple[str, tuple[int, int]]]:
     found = []
     for match in _KNOWN_ORG_RE.finditer(text):
         found.append((match.group(), match.span()))
-    places = [m.span() for m in _KNOWN_PLACE_RE.finditer(text)]
+    places: list[tuple[int, int]] | None = None
     for match in _ORG_HEAD_RE.finditer(text):
+        start = match.start()
+        if places is None:
+            places = [m.span() for m in _KNOWN_PLACE_RE.finditer(text)]
         if (
-            any(lo <= match.start() < hi for _n, (lo, hi) in found)
-            or any(lo < match.start() < hi for lo, hi in places)  # "Ban" in "Tây Ban Nha"
-            or _NAME_BEFORE_RE.search(text, 0, match.start())  # "Trường" in "Nguyễn Trường Sơn"
+            any(lo <= start < hi for _n, (lo, hi) in found)
+            or any(lo < start < hi for lo, hi in places)  # "Ban" in "Tây Ban Nha"
+            or _NAME_BEFORE_RE.search(text, max(0, start - 10), start)  # "Trường" in "Nguyễn Trường Sơn"
         ):
             continue
         words = _org_words(text, match.end(), public=match.group().strip() in _PUBLIC_OFFICES)
