@@ -392,14 +392,22 @@ def _neighbour_lists(store: Store) -> dict[str, list[tuple[float, str]]]:
     }
 
 
-def test_neighbour_lists_survive_reopening_so_the_next_ingest_can_regroup_old_articles(tmp_path):
+def _vectors(store: Store) -> dict[str, tuple[list[int], list[float]]]:
+    index = store._sync_index()
+    return {entry.key: tuple(map(list, index.vector_of(entry.key))) for entry in index._entries}
+
+
+def test_neighbour_lists_and_vectors_survive_reopening_so_the_next_ingest_groups_as_before(tmp_path):
+    """A reopened store (the next `tomtat ingest`) must see what the running one saw: each article's
+    neighbour list, and its vector as weighted when it arrived, not re-weighted with today's counts."""
     path = tmp_path / "t.db"
     items = records(per_story=4)
     with Store(path, index_options=OPTIONS) as store:
         store.ingest(items[:8])
         store.ingest(items[8:], batch_size=5)
-        before = _neighbour_lists(store)
-    assert sum(map(len, before.values())) > 0
+        lists, vectors = _neighbour_lists(store), _vectors(store)
+    assert sum(map(len, lists.values())) > 0
     with Store(path, index_options=OPTIONS) as store:
-        assert _neighbour_lists(store) == before
+        assert _neighbour_lists(store) == lists
+        assert _vectors(store) == vectors
     _consistent(path)

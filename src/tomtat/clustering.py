@@ -557,11 +557,18 @@ class StoryIndex:
         story: int,
         published: float | None = None,
         copy: bool = False,
+        vector: tuple[array, array] | None = None,
     ) -> None:
-        """Index an article under ``story`` (after :meth:`decide`, or when replaying a stored store)."""
+        """Index an article under ``story`` (after :meth:`decide`, or when replaying a stored store).
+
+        ``vector``: the (terms, weights) the article had when it arrived (:meth:`vector_of`), for a replay.
+        Without it the vector is computed with today's document frequencies, and a reopened store then
+        groups differently from the one that never closed (validation pool, batches of 25, store
+        reopened for each: B-cubed F1 0.931 with recomputed vectors, 0.955 with the arrival ones).
+        """
         if key in self._position:
             return
-        terms, weights = self.vector(fingerprint)
+        terms, weights = vector if vector is not None else self.vector(fingerprint)
         position = len(self._entries)
         minhash = array("I", fingerprint.minhash)  # not a tuple of ints: nothing for the GC to traverse
         known = self._pending_for is fingerprint
@@ -616,6 +623,11 @@ class StoryIndex:
             self._members[target].extend(members)
 
     # -- re-assignment ----------------------------------------------------------------------------------
+    def vector_of(self, key: str) -> tuple[array, array]:
+        """The unit vector (terms, weights) an indexed article was given when it was added."""
+        entry = self._entries[self._position[key]]
+        return entry.terms, entry.weights
+
     def story_of(self, key: str) -> int:
         """The story an indexed article is in now."""
         return self._entries[self._position[key]].story

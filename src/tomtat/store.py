@@ -31,6 +31,7 @@ import json
 import sqlite3
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -85,6 +86,7 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_story ON articles (story);
 CREATE TABLE IF NOT EXISTS terms (term INTEGER PRIMARY KEY, df INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS neighbours (seq INTEGER PRIMARY KEY REFERENCES articles (seq), near BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS vectors (seq INTEGER PRIMARY KEY REFERENCES articles (seq), vector BLOB NOT NULL);
 """
 
 
@@ -206,6 +208,19 @@ def _pack_neighbours(near: list[tuple[float, int]]) -> bytes:
     cosines = np.asarray([c for c, _ in near], dtype="<f4")
     seqs = np.asarray([s for _, s in near], dtype="<u4")
     return cosines.tobytes() + seqs.tobytes()
+
+
+def _pack_vector(vector: tuple[array, array]) -> bytes:
+    """An article's vector as uint32 terms then float32 weights (little-endian)."""
+    terms, weights = vector
+    return np.asarray(terms, dtype="<u4").tobytes() + np.asarray(weights, dtype="<f4").tobytes()
+
+
+def _unpack_vector(blob: bytes) -> tuple[array, array]:
+    half = len(blob) // 2
+    terms = array("I", np.frombuffer(blob[:half], dtype="<u4").astype(np.uint32).tobytes())
+    weights = array("f", np.frombuffer(blob[half:], dtype="<f4").astype(np.float32).tobytes())
+    return terms, weights
 
 
 def _unpack_neighbours(blob: bytes) -> list[tuple[float, int]]:
@@ -569,6 +584,8 @@ class Store:
             ),
         ).lastrowid
         self._seqs.append(seq)  # index.place gave the article the next position
+        vector = _pack_vector(index.vector_of(article.id))
+        db.execute("INSERT INTO vectors (seq, vector) VALUES (?, ?)", (seq, vector))
         return Assignment(article.id, story_key(story), decision.story is None, decision.copy_of)
 
     def _merge(self, db: sqlite3.Connection, sources: tuple[int, ...], target: int, now: float) -> None:
@@ -620,11 +637,19 @@ class Store:
             dict(db.execute("SELECT term, df FROM terms")),
         )
         rows = db.execute(
-            "SELECT seq, id, story, published, copy_of, fingerprint FROM articles WHERE seq > ? ORDER BY seq",
+            "SELECT a.seq, a.id, a.story, a.published, a.copy_of, a.fingerprint, v.vector "
+            "FROM articles a LEFT JOIN vectors v ON v.seq = a.seq WHERE a.seq > ? ORDER BY a.seq",
             (self._seen_seq,),
         )
-        for seq, article_id, story, published, copy_of, blob in rows:
-            index.add(article_id, Fingerprint.from_bytes(blob), story, published, copy=copy_of is not None)
+        for seq, article_id, story, published, copy_of, blob, vector in rows:
+            index.add(
+                article_id,
+                Fingerprint.from_bytes(blob),
+                story,
+                published,
+                copy=copy_of is not None,
+                vector=_unpack_vector(vector) if vector is not None else None,  # None: stored before vectors
+            )
             self._seqs.append(seq)
         position_of = {seq: position for position, seq in enumerate(self._seqs)}
         for seq, blob in db.execute("SELECT seq, near FROM neighbours"):
