@@ -6,7 +6,8 @@
     id, shuffled, and run through ``tomtat.store.digest`` (in-memory store, grouping and summaries), once
     per shuffle seed (5 seeds) with the default batch of 500 and once more per seed in batches of 25
     (articles trickling in); the same without the re-assignment pass, and the validation pool alone (the
-    articles the pair model was not trained on), grouping only; and new stores holding only 1, 3 or 10
+    articles the pair model was not trained on), grouping only, also with the store reopened for every
+    batch (one ``tomtat ingest`` per batch); and new stores holding only 1, 3 or 10
     validation stories, with and without the background document frequencies. The grouping is compared
     with the true stories: B-cubed precision, recall and F1 and the adjusted Rand index; mean, standard
     deviation and range over the shuffles. The story pairs merged most often, and the categories of
@@ -192,6 +193,8 @@ def quality(data: Path) -> dict:
         ("validation, no pass, batch 25", validation, 25, False),
     ):
         runs[label] = [grouping_only(pool, truth, seed, batch, regroup) for seed in SEEDS]
+    reopened = [reopened_per_batch(validation, truth, seed, 25) for seed in SEEDS]
+    runs["validation, batch 25, reopened"] = reopened
     return {
         "articles": len(records),
         "stories": len(set(truth.values())),
@@ -230,6 +233,30 @@ def small_stores(validation: list[dict], truth: dict[str, str]) -> list[dict]:
         with_, without = statistics.mean(scores[True]), statistics.mean(scores[False])
         rows.append({"stories": k, "with": with_, "without": without})
     return rows
+
+
+def reopened_per_batch(records: list[dict], truth: dict[str, str], seed: int, batch: int) -> dict:
+    """Like :func:`grouping_only` with an SQLite file that is closed and reopened for every batch, as
+    when each batch is its own ``tomtat ingest`` run."""
+    from tomtat.store import Store
+
+    shuffled = records[:]
+    random.Random(seed).shuffle(shuffled)
+    started = time.perf_counter()
+    copies = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "reopened.db"
+        for start in range(0, len(shuffled), batch):
+            with Store(path) as store:
+                copies += store.ingest(shuffled[start : start + batch], batch_size=batch).copies
+        seconds = time.perf_counter() - started
+        with sqlite3.connect(path) as connection:
+            rows = connection.execute("SELECT id, story FROM articles")
+            predicted = {key: str(story) for key, story in rows}
+    gold = {key: truth[key] for key in predicted}
+    p, r, f = bcubed(predicted, gold)
+    return {"seed": seed, "precision": p, "recall": r, "f1": f, "ari": ari(predicted, gold),
+            "stories": len(set(predicted.values())), "copies": copies, "seconds": seconds}
 
 
 def grouping_only(
@@ -353,6 +380,7 @@ def render(q: dict, s: list[dict], command: str) -> str:
         "validation, no pass, batch 500": "validation pool, without the pass",
         "validation, batch 25": "validation pool, batches of 25",
         "validation, no pass, batch 25": "validation pool, batches of 25, without the pass",
+        "validation, batch 25, reopened": "validation pool, batches of 25, store reopened for each batch",
     }
     for label, runs in q["runs"].items():
         name = names[label]
