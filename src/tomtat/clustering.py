@@ -59,6 +59,7 @@ _ROWS_PER_BAND = NUM_HASHES // LSH_BANDS
 _MASK64 = (1 << 64) - 1
 NEIGHBOURS = 40  # cosines kept per article for the re-assignment pass
 _POSITION_BITS = 32
+_POSITION_MASK = (1 << _POSITION_BITS) - 1
 _COSINE_SCALE = 1_000_000
 DEFAULT_BACKGROUND = Path(__file__).resolve().parent / "models" / "background.npy"
 
@@ -69,7 +70,18 @@ def _pack(similarity: float, position: int) -> int:
 
 
 def _unpack(packed: int) -> tuple[float, int]:
-    return (packed >> _POSITION_BITS) / _COSINE_SCALE, packed & ((1 << _POSITION_BITS) - 1)
+    return (packed >> _POSITION_BITS) / _COSINE_SCALE, packed & _POSITION_MASK
+
+
+def _offer(near: list[int], packed: int) -> bool:
+    """Offer a packed neighbour to a min-heap of at most NEIGHBOURS; True when it was kept."""
+    if len(near) < NEIGHBOURS:
+        heapq.heappush(near, packed)
+        return True
+    if packed > near[0]:
+        heapq.heapreplace(near, packed)
+        return True
+    return False
 
 # Function syllables that carry no topic. idf would learn most of them, but only after many articles;
 # dropping them up front keeps the first articles of a fresh store from being matched on "của" and "và".
@@ -577,12 +589,8 @@ class StoryIndex:
         near: list[int] = []
         if known:
             for other, similarity in self._pending.items():
-                packed = _pack(similarity, other)
-                if len(near) < NEIGHBOURS:
-                    heapq.heappush(near, packed)
-                elif packed > near[0]:
-                    heapq.heapreplace(near, packed)
-                if self._push(other, _pack(similarity, position)):
+                _offer(near, _pack(similarity, other))
+                if _offer(self._near[other], _pack(similarity, position)):
                     self._touched.add(other)
             self._touched.add(position)
         self._near.append(near)
@@ -595,17 +603,6 @@ class StoryIndex:
             self._postings[(term, bucket)].append(position)
         for band in range(LSH_BANDS):
             self._bands[self._band_key(fingerprint.minhash, band)].append(position)
-
-    def _push(self, position: int, packed: int) -> bool:
-        """Offer a neighbour to a stored article's list; True when it was kept."""
-        near = self._near[position]
-        if len(near) < NEIGHBOURS:
-            heapq.heappush(near, packed)
-            return True
-        if packed > near[0]:
-            heapq.heapreplace(near, packed)
-            return True
-        return False
 
     @staticmethod
     def _band_key(minhash: Sequence[int], band: int) -> tuple[int, int]:
@@ -782,11 +779,10 @@ class StoryIndex:
     def _regroup_groups(self, loose: list[int]) -> tuple[list[list[int]], dict[int, int]]:
         """Starting groups: one per story involved (its untouched originals), then one per loose article.
         Returns the groups and, for the story groups, which story each one is."""
-        mask = (1 << _POSITION_BITS) - 1
         loose_set = set(loose)
         stories = {self._entries[p].story for p in loose}
         for position in loose:
-            stories.update(self._entries[packed & mask].story for packed in self._near[position])
+            stories.update(self._entries[packed & _POSITION_MASK].story for packed in self._near[position])
         groups: list[list[int]] = []
         kept: dict[int, int] = {}
         for story in sorted(stories):
@@ -801,12 +797,11 @@ class StoryIndex:
         """Merge groups (in place: ``groups[a]`` absorbs ``groups[b]``, ``kept`` follows) while the best
         mean pair probability between two connected groups reaches ``model.threshold``. Returns the
         indices of the groups left."""
-        mask = (1 << _POSITION_BITS) - 1
         group_of = {member: number for number, members in enumerate(groups) for member in members}
         linked: dict[int, set[int]] = defaultdict(set)
         for member, number in group_of.items():
             for packed in self._near[member]:
-                other = group_of.get(packed & mask)
+                other = group_of.get(packed & _POSITION_MASK)
                 if other is not None and other != number:
                     linked[number].add(other)
                     linked[other].add(number)

@@ -282,7 +282,6 @@ class Store:
         self._index: StoryIndex | None = None
         self._seqs: list[int] = []  # the seq of each index position (positions follow seq order)
         self._seen_seq = 0
-        self._merged: dict[int, int] = {}
         self._closed = False
         try:
             self._db = sqlite3.connect(
@@ -465,7 +464,6 @@ class Store:
                     df_delta.items(),
                 )
                 now = time.time()
-                self._merged: dict[int, int] = {}
                 results: dict[str, Assignment] = {}
                 try:
                     for article in fresh:
@@ -605,7 +603,6 @@ class Store:
             "last = (SELECT MAX(published) FROM articles WHERE story = ?) WHERE id = ?",
             (now, target, target, target, target),
         )
-        self._merged.update(dict.fromkeys(sources, target))
 
     def _existing_stories(self, ids: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
