@@ -253,6 +253,13 @@ def reopened_per_batch(records: list[dict], truth: dict[str, str], seed: int, ba
         with sqlite3.connect(path) as connection:
             rows = connection.execute("SELECT id, story FROM articles")
             predicted = {key: str(story) for key, story in rows}
+    return _grouping_scores(predicted, truth, seed, copies, seconds)
+
+
+def _grouping_scores(
+    predicted: dict[str, str], truth: dict[str, str], seed: int, copies: int, seconds: float
+) -> dict:
+    """One run's row: B-cubed and ARI of the final stories against the truth, and what the run did."""
     gold = {key: truth[key] for key in predicted}
     p, r, f = bcubed(predicted, gold)
     return {"seed": seed, "precision": p, "recall": r, "f1": f, "ari": ari(predicted, gold),
@@ -278,10 +285,7 @@ def grouping_only(
         seconds = time.perf_counter() - started
         # final stories (the pass may move articles of earlier batches); no public listing without summaries
         predicted = {key: str(story) for key, story in store._db.execute("SELECT id, story FROM articles")}
-    gold = {key: truth[key] for key in predicted}
-    p, r, f = bcubed(predicted, gold)
-    return {"seed": seed, "precision": p, "recall": r, "f1": f, "ari": ari(predicted, gold),
-            "stories": len(set(predicted.values())), "copies": report.copies, "seconds": seconds}
+    return _grouping_scores(predicted, truth, seed, report.copies, seconds)
 
 
 # --- (b) scale -------------------------------------------------------------------------------------
