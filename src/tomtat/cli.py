@@ -427,8 +427,8 @@ def _cmd_stories(args: argparse.Namespace) -> int:
     for story in stories:
         print(f"{story.id}\t{story.size} article(s)\t{_span(story)}\t{story.title}")
         print(f"\t{story.summary.text}")
-        facts = story.summary.facts.to_markdown().splitlines()[2:] if story.summary.facts else []
-        print("".join(f"\t{line.replace('**', '')}\n" for line in facts))  # plain text, not Markdown
+        facts = story.summary.facts.lines(emphasis="") if story.summary.facts else []
+        print("".join(f"\t{line}\n" for line in facts))
     if not stories:
         _warn("no stories" + (f" since {args.since}" if args.since else ""))
     return 0

@@ -242,27 +242,37 @@ class Facts:
 
     def to_markdown(self) -> str:
         """A short "Dữ kiện" section: one line per kind, every fact with where it comes from."""
-        lines = ["### Dữ kiện", ""]
+        lines = self.lines()
+        return "\n".join(["### Dữ kiện", "", *lines]) if lines else ""
+
+    def lines(self, emphasis: str = "**") -> list[str]:
+        """The section's list items, kind names wrapped in ``emphasis`` (``""`` for plain text)."""
+
+        def kind(name: str, facts: Iterable[str] = ()) -> str:
+            items = "; ".join(facts)
+            return f"- {emphasis}{name}:{emphasis}" + (f" {items}" if items else "")
+
+        lines = []
         if self.when:
-            lines.append("- **Khi nào:** " + "; ".join(f"{d.value} ({_cite(d.sources)})" for d in self.when))
+            lines.append(kind("Khi nào", (f"{d.value} ({_cite(d.sources)})" for d in self.when)))
         if self.where:
-            lines.append("- **Ở đâu:** " + "; ".join(f"{p.name} ({_cite(p.sources)})" for p in self.where))
+            lines.append(kind("Ở đâu", (f"{p.name} ({_cite(p.sources)})" for p in self.where)))
         if self.who:
             named = (f"{e.name}, {e.title}" if e.title else e.name for e in self.who)
             cited = (f"{name} ({_cite(e.sources)})" for name, e in zip(named, self.who, strict=True))
-            lines.append("- **Ai:** " + "; ".join(cited))
+            lines.append(kind("Ai", cited))
         if self.numbers:
-            lines.append("- **Con số:** " + "; ".join(f"{q.text} ({_cite(q.sources)})" for q in self.numbers))
+            lines.append(kind("Con số", (f"{q.text} ({_cite(q.sources)})" for q in self.numbers)))
         if self.quotes:
-            lines.append("- **Ai nói gì:**")
+            lines.append(kind("Ai nói gì"))
             lines.extend(f"  - {q.speaker}: “{_clip(q.text)}” ({_cite((q.source,))})" for q in self.quotes)
         if self.disagreements:
-            lines.append("- **Các nguồn khác nhau:**")
+            lines.append(kind("Các nguồn khác nhau"))
             lines.extend(
                 f"  - {d.subject}: " + " ≠ ".join(f"{c.text} ({_cite(c.sources)})" for c in d.claims)
                 for d in self.disagreements
             )
-        return "\n".join(lines) if len(lines) > 2 else ""
+        return lines
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Facts:
