@@ -63,3 +63,29 @@ def test_greedy_coverage_prefers_value_per_syllable():
     ids = [np.array([0, 1, 2, 3]), np.array([4, 5]), np.array([6, 7])]
     picked = greedy_coverage(ids, [10, 3, 3], [0.5, 0.9, 0.9], budget=6, margin=0.1)
     assert sorted(picked) == [1, 2]
+
+
+BRIDGE = "Sáng 12/3/2026, tỉnh Nghệ An khánh thành cầu Hòa Bình mới bắc qua sông Lam"
+BRIDGE_COST = "Cây cầu dài 1.250 m, có tổng vốn đầu tư khoảng 1.800 tỷ đồng từ ngân sách"
+LEANING = "Điều này giúp người dân hai bên bờ đi lại thuận tiện hơn nhiều so với trước đây"
+
+
+def test_a_sentence_that_refers_back_comes_only_after_the_one_before_it():
+    both = select(sentences(BRIDGE_COST, LEANING), np.array([0.3, 0.9]), 200)
+    assert [s.text for s in both] == [BRIDGE_COST, LEANING]
+    # When nothing is worth its length, the one sentence given is one that stands alone.
+    fallback = select(sentences(BRIDGE_COST, LEANING), np.array([0.0, 0.01]), 200)
+    assert [s.text for s in fallback] == [BRIDGE_COST]
+    # Its predecessor is not worth taking under this budget, so it is not taken either.
+    cands = sentences(BRIDGE, BRIDGE_COST, LEANING)
+    tight = count_syllables(BRIDGE) + count_syllables(LEANING)
+    assert [s.text for s in select(cands, np.array([0.5, 0.4, 0.9]), tight)] == [BRIDGE]
+
+
+def test_greedy_coverage_waits_for_the_sentence_a_sentence_follows():
+    ids = [np.array([0, 1]), np.array([2, 3]), np.array([4, 5])]
+    lengths = [3, 3, 3]
+    scores = [0.5, 0.9, 0.9]
+    assert sorted(greedy_coverage(ids, lengths, scores, 9, 0.1, follows=[None, 0, -1])) == [0, 1]
+    assert greedy_coverage(ids, lengths, scores, 9, 0.1, follows=[None, None, None]) != []
+    assert 2 not in greedy_coverage(ids, lengths, scores, 9, 0.1, follows=[None, None, -1])

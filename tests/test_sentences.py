@@ -1,6 +1,13 @@
 import pytest
 
-from tomtat.sentences import infer_title, segment, segment_article, split_line, split_sentences
+from tomtat.sentences import (
+    infer_title,
+    refers_back,
+    segment,
+    segment_article,
+    split_line,
+    split_sentences,
+)
 from tomtat.types import Article, SentenceKind
 
 
@@ -179,3 +186,35 @@ def test_lowercase_after_a_full_stop_continues_the_sentence():
 def test_a_quoted_paragraph_is_split_like_any_text():
     quote = " ".join(f"Đây là câu trích dẫn dài số {i} của người phát ngôn." for i in range(12))
     assert len(split_line(f"Ông nói: “{quote}” Sau đó ông về.")) > 10
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Điều này cho thấy giá xăng còn tăng.",
+        "Ông cũng cho biết cầu sẽ thông xe sớm.",
+        "“Đây là lần đầu tiên”, bà nói.",
+        "Động thái này khiến thị trường lo ngại.",
+        "Triều Tiên có thể giúp ích cho mục tiêu này.",
+        "Các số liệu nói trên chưa được công bố.",
+        "Họ đã rời Hà Nội hôm qua.",
+    ],
+)
+def test_a_sentence_that_leans_on_the_one_before_refers_back(sentence):
+    assert refers_back(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ông Kim Jong-un tới Nga hôm 10/9.",  # a title and a name, not a pronoun
+        "Tuần này giá vàng tăng mạnh.",  # a demonstrative of time
+        "Bộ trưởng Y tế Thái Lan nói nước này sẽ mở cửa.",  # its referent is in the sentence
+        "Theo ông Nguyễn Văn A, giá sẽ giảm.",
+        "Anh sẽ viện trợ thêm vũ khí cho Ukraine.",  # the country
+        "Theo đó, mỗi lít xăng giảm 500 đồng.",  # a connective: it reads on its own
+        "Giá xăng giảm 500 đồng mỗi lít từ chiều nay.",
+    ],
+)
+def test_a_sentence_that_stands_alone_does_not_refer_back(sentence):
+    assert not refers_back(sentence)

@@ -188,6 +188,49 @@ def noise_reason(sentence: str, line: str) -> str | None:
     return None
 
 
+# Openings that point back to the sentence before ("Điều này ...", "Đây là ...", "Ông cũng ..."), a
+# demonstrative in the first words ("Động thái này ...", but not "Tuần này ..."), and abstract nouns with
+# a demonstrative anywhere ("... bác bỏ đề xuất này"). Concrete ones ("nước này") usually have their
+# referent in the same sentence ("Bộ trưởng Y tế Thái Lan ... nước này"), so they do not count, and
+# neither do connectives ("Theo đó,", "Vì vậy,"), which read on their own.
+_OPENING = r"^[\s\"“‘'(«\[–-]*"
+_REFERRING_OPENING = re.compile(
+    _OPENING + r"(?:(?:điều|việc|chuyện|vấn đề|động thái|con số|thông tin|báo|hãng|người|số|đợt|quyết định"
+    r"|ông|bà|anh|chị) (?:này|đó|trên)"
+    r"|đây là|đó là|đây cũng là|đó cũng là|họ|nó|ông ấy|bà ấy|anh ấy|chị ấy)\b",
+    re.IGNORECASE,
+)
+_PRONOUN_OPENING = re.compile(_OPENING + r"(?:ông|bà|chị) (\w)", re.IGNORECASE)  # "Ông cũng", not "Ông Kim"
+_DEMONSTRATIVE_OPENING = re.compile(_OPENING + r"(?:\w+ ){1,3}này\b", re.IGNORECASE)
+_TIME_OPENING = re.compile(
+    _OPENING + r"(?:tuần|tháng|năm|hôm|sáng|trưa|chiều|tối|đêm|ngày|mùa|dịp|lần|thời điểm) này\b",
+    re.IGNORECASE,
+)
+_REFERRING_ANYWHERE = re.compile(
+    r"\b(?:nói trên|kể trên|trên đây|(?:điều|việc|vấn đề|đề xuất|vị|thông tin|quyết định|động thái|chủ đề"
+    r"|mục tiêu|kế hoạch|trường hợp|sự việc|vụ việc|vụ án|hành động|tình trạng|con số|lời hứa|sự kiện"
+    r"|tuyên bố|phát biểu|nhận định|ý kiến|đề nghị|chính sách|thỏa thuận|cáo buộc) này)\b",
+    re.IGNORECASE,
+)
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether ``sentence`` leans on the one before it ("Điều này cho thấy ...", "Ông cũng nói ...").
+
+    Such a sentence read without its predecessor leaves the reader asking "which one?", so selection
+    takes it only after the sentence it follows. Rules over the first words and a closed list of
+    abstract nouns: they miss some references, but what they flag nearly always is one.
+    """
+    if _REFERRING_OPENING.match(sentence):
+        return True
+    pronoun = _PRONOUN_OPENING.match(sentence)
+    if pronoun and pronoun.group(1).islower():
+        return True
+    if _DEMONSTRATIVE_OPENING.match(sentence) and not _TIME_OPENING.match(sentence):
+        return True
+    return bool(_REFERRING_ANYWHERE.search(sentence))
+
+
 def strip_dateline(sentence: str) -> str:
     """Drop a leading agency/section tag such as ``QUỐC TẾ -`` or ``(Dân trí) -``."""
     match = _DATELINE.match(sentence)
