@@ -122,6 +122,26 @@ def test_organizations_are_found_by_their_head_word():
     assert names.get("Nhà Trắng") == "organization"
 
 
+def test_ministries_keep_their_whole_name():
+    found = facts(
+        "Bộ Kế hoạch và Đầu tư cho biết GDP tăng 7%. Sở Lao động - Thương binh và Xã hội đề xuất tăng lương. "
+        "Bộ Văn hóa, Thể thao và Du lịch tổ chức lễ hội. Hội đồng Bảo an Liên hợp quốc họp khẩn.",
+    )
+    names = {e.name for e in found.who if e.kind == "organization"}
+    assert {
+        "Bộ Kế hoạch và Đầu tư",
+        "Sở Lao động - Thương binh và Xã hội",
+        "Bộ Văn hóa, Thể thao và Du lịch",
+        "Hội đồng Bảo an Liên hợp quốc",
+    } <= names
+
+
+def test_a_province_before_a_name_is_not_part_of_the_name():
+    found = facts("Chủ tịch UBND tỉnh Hậu Giang Đồng Văn Thanh cho biết dự án sẽ xong trong năm nay.")
+    people = [e.name for e in found.who if e.kind == "person"]
+    assert people == ["Đồng Văn Thanh"]
+
+
 def test_places_come_after_location_words_and_people_do_not():
     found = facts(
         "Hai nhà lãnh đạo gặp nhau tại sân bay vũ trụ Vostochny. Ông Kim tới Vladivostok.",

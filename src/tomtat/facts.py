@@ -414,6 +414,23 @@ _KNOWN_ORGS = _words(
     "NATO|EU|CIA|FBI|WHO|IMF|ASEAN|KCNA|TASS|Reuters|AFP|AP|BBC|CNN|Interfax|RIA Novosti|Yonhap|Xinhua|"
     "Tân Hoa xã|Wagner|Điện Elysee|Phố Downing"
 )
+# Full names of Vietnam's ministries (and their provincial departments, "Sở") and of national bodies
+# that run past what the rules below can read: "và", commas and hyphens inside, lowercase words after the
+# compound ("Phát triển nông thôn", "Kiểm soát bệnh tật").
+_MINISTRY_FIELDS = _words(
+    "Kế hoạch và Đầu tư|Tài nguyên và Môi trường|Thông tin và Truyền thông|Khoa học và Công nghệ|"
+    "Giáo dục và Đào tạo|Nông nghiệp và Phát triển nông thôn|Nông nghiệp và Phát triển Nông thôn|"
+    "Nông nghiệp và Môi trường|Dân tộc và Tôn giáo|Giao thông vận tải|Giao thông Vận tải|"
+    "Lao động - Thương binh và Xã hội|Lao động – Thương binh và Xã hội|Lao động, Thương binh và Xã hội|"
+    "Văn hóa, Thể thao và Du lịch|Văn hoá, Thể thao và Du lịch"
+)
+_NATIONAL_BODIES = _words(
+    "Ngân hàng Nhà nước Việt Nam|Ngân hàng Nhà nước|Ngân hàng Thế giới|Hội đồng Bảo an Liên hợp quốc|"
+    "Hội đồng Bảo an Liên Hợp Quốc|Đại hội đồng Liên hợp quốc|Đại hội đồng Liên Hợp Quốc|"
+    "Ủy ban Thường vụ Quốc hội|Uỷ ban Thường vụ Quốc hội|Ủy ban Kiểm tra Trung ương|"
+    "Uỷ ban Kiểm tra Trung ương|Bộ Chính trị|Trung tâm Kiểm soát bệnh tật"
+)
+_MINISTRIES = frozenset(f"{head} {field}" for head in ("Bộ", "Sở") for field in _MINISTRY_FIELDS)
 # Second syllables that may follow a capitalized syllable inside an organization name ("Bộ Quốc phòng").
 _ORG_SECOND = _words(
     "giao|phòng|ninh|gia|an|hợp|quốc|tế|chính|thống|nhất|dân|học|nghiệp|vụ|sự|hội|trị|pháp|mại|nhân|"
@@ -445,6 +462,14 @@ _COUNTRIES = _words(
 _KNOWN_PLACES = _COUNTRIES | _words(
     "Moscow|Moskva|Matxcova|Washington|Bắc Kinh|Seoul|Tokyo|Bình Nhưỡng|Kiev|Kyiv|London|Paris|Berlin|"
     "Hà Nội|TP.HCM|TP HCM|Đà Nẵng|Hải Phòng|Cần Thơ|Đài Bắc|Bangkok|Jakarta|Manila|Phnom Penh|Viêng Chăn"
+) | _words(  # Vietnam's provinces, so that "Chủ tịch UBND tỉnh Hậu Giang Đồng Văn Thanh" names a person
+    "An Giang|Bà Rịa - Vũng Tàu|Bà Rịa-Vũng Tàu|Vũng Tàu|Bắc Giang|Bắc Kạn|Bạc Liêu|Bắc Ninh|Bến Tre|"
+    "Bình Định|Bình Dương|Bình Phước|Bình Thuận|Cà Mau|Cao Bằng|Đắk Lắk|Đắk Nông|Điện Biên|Đồng Nai|"
+    "Đồng Tháp|Gia Lai|Hà Giang|Hà Nam|Hà Tĩnh|Hải Dương|Hậu Giang|Hòa Bình|Hoà Bình|Hưng Yên|Khánh Hòa|"
+    "Khánh Hoà|Kiên Giang|Kon Tum|Lai Châu|Lâm Đồng|Lạng Sơn|Lào Cai|Long An|Nam Định|Nghệ An|Ninh Bình|"
+    "Ninh Thuận|Phú Thọ|Phú Yên|Quảng Bình|Quảng Nam|Quảng Ngãi|Quảng Ninh|Quảng Trị|Sóc Trăng|Sơn La|"
+    "Tây Ninh|Thái Bình|Thái Nguyên|Thanh Hóa|Thanh Hoá|Thừa Thiên Huế|Thừa Thiên - Huế|Tiền Giang|"
+    "Trà Vinh|Tuyên Quang|Vĩnh Long|Vĩnh Phúc|Yên Bái|TP Hồ Chí Minh|TP. Hồ Chí Minh|Thành phố Hồ Chí Minh"
 )
 # Lowercase syllables that finish a capitalized compound ("Quốc phòng", "An ninh"): the capitalized
 # syllable before them is a word of an institution or title, not a name.
@@ -543,7 +568,9 @@ _ROLE_AFTER_RE = re.compile(
     + r")\b[^,.;:“”\"()]{0,60})"
 )
 _ORG_HEAD_RE = re.compile(rf"(?=[{_UPPER}])(?<!\w)(?:{_alternation(_ORG_HEADS)})\s+(?=[{_UPPER}])")
-_KNOWN_ORG_RE = re.compile(rf"(?=[{_UPPER}])(?<!\w)(?:" + _alternation(_KNOWN_ORGS) + r")(?!\w)")
+_KNOWN_ORG_RE = re.compile(
+    rf"(?=[{_UPPER}])(?<!\w)(?:" + _alternation(_KNOWN_ORGS | _MINISTRIES | _NATIONAL_BODIES) + r")(?!\w)"
+)
 _QUOTE_RE = re.compile(r"“([^“”]+)”|\"([^\"“”]+)[\"”]")
 _SPEAKER_BEFORE_RE = re.compile(
     r"(?:" + _alternation(_SPEECH_VERBS) + r")(?:\s+(?:thêm|với\s+[^:“\"]{1,40}?))?(?:\s+rằng)?\s*[:,]?\s*$"
