@@ -170,8 +170,9 @@ def large_input(data: Path) -> LargeInput:
     )
 
 
-def compare_processes(data: Path, runs: int) -> tuple[ProcessRun, ProcessRun]:
-    """Run both whole processes ``runs`` times, interleaved so that machine noise hits both alike."""
+def compare_processes(data: Path, runs: int) -> tuple[ProcessRun, ProcessRun, ProcessRun]:
+    """Run the whole processes ``runs`` times each, interleaved so that machine noise hits all alike:
+    tomtat batch, tomtat batch in two worker processes, and the sumy script."""
     tomtat_exe = Path(sys.executable).parent / "tomtat"
     tomtat_command = [str(tomtat_exe)] if tomtat_exe.exists() else [sys.executable, "-m", "tomtat"]
     words = ["--words", str(WORDS)]
@@ -189,11 +190,16 @@ def compare_processes(data: Path, runs: int) -> tuple[ProcessRun, ProcessRun]:
         shown_data = os.path.relpath(data, ROOT)
         tomtat_shown = f"tomtat batch {shown_data} -o OUT.jsonl --words {WORDS} --quiet"
         sumy_shown = f"python bench/lexrank_script.py {shown_data} -o OUT.jsonl --words {WORDS}"
-        tomtat_runs, sumy_runs = [], []
+        workers_cmd = [*tomtat_cmd, "--workers", "2"]
+        workers_shown = f"{tomtat_shown} --workers 2"
+        tomtat_runs, workers_runs, sumy_runs = [], [], []
         for _ in range(runs):
             tomtat_runs.append(run_process("tomtat batch", tomtat_cmd, tomtat_shown, tomtat_out, data))
+            workers_runs.append(
+                run_process("tomtat batch, 2 workers", workers_cmd, workers_shown, tomtat_out, data)
+            )
             sumy_runs.append(run_process("sumy LexRank script", sumy_cmd, sumy_shown, sumy_out, data))
-    return merge(tomtat_runs), merge(sumy_runs)
+    return merge(tomtat_runs), merge(workers_runs), merge(sumy_runs)
 
 
 def merge(runs: list[ProcessRun]) -> ProcessRun:
@@ -216,7 +222,13 @@ def verdict(ok: bool) -> str:
 
 
 def render(
-    latency: Latency, pinned: str, tomtat_run: ProcessRun, sumy_run: ProcessRun, table: str, large: LargeInput
+    latency: Latency,
+    pinned: str,
+    tomtat_run: ProcessRun,
+    workers_run: ProcessRun,
+    sumy_run: ProcessRun,
+    table: str,
+    large: LargeInput,
 ) -> str:
     import tomtat
 
@@ -262,6 +274,8 @@ same job.
 |---|---|---:|---:|---:|---:|
 | {tomtat_run.name} | `{tomtat_run.command}` | {tomtat_run.seconds:.2f} | {runs(tomtat_run)} \
 | {tomtat_run.peak_rss_mb:.0f} | {tomtat_run.rouge2 * 100:.2f} |
+| {workers_run.name} | `{workers_run.command}` | {workers_run.seconds:.2f} | {runs(workers_run)} \
+| {workers_run.peak_rss_mb:.0f} | {workers_run.rouge2 * 100:.2f} |
 | {sumy_run.name} | `{sumy_run.command}` | {sumy_run.seconds:.2f} | {runs(sumy_run)} \
 | {sumy_run.peak_rss_mb:.0f} | {sumy_run.rouge2 * 100:.2f} |
 
@@ -269,6 +283,9 @@ same job.
 {verdict(ratio >= SPEED_RATIO_TARGET)}.
 - Peak memory of `tomtat batch`: **{tomtat_run.peak_rss_mb:.0f} MB**; target ≤ {MEMORY_TARGET_MB:.0f} MB: \
 {verdict(tomtat_run.peak_rss_mb <= MEMORY_TARGET_MB)}.
+- Two worker processes (`--workers 2`, same output): **{tomtat_run.seconds / workers_run.seconds:.2f}×** \
+the speed of one on this {os.cpu_count()}-core machine, start-up of both workers included; peak RSS is \
+that of the largest process. Scaling further, and in a distributed engine: [scale.md](scale.md).
 
 ### One call on a thousand articles
 
@@ -302,8 +319,9 @@ def main() -> int:
         return 2
 
     print("(b) whole processes: tomtat batch vs sumy LexRank script ...", file=sys.stderr)
-    tomtat_run, sumy_run = compare_processes(args.data, args.runs)
-    print(f"    tomtat {tomtat_run.all_seconds} s, sumy {sumy_run.all_seconds} s", file=sys.stderr)
+    tomtat_run, workers_run, sumy_run = compare_processes(args.data, args.runs)
+    print(f"    tomtat {tomtat_run.all_seconds} s, 2 workers {workers_run.all_seconds} s, "
+          f"sumy {sumy_run.all_seconds} s", file=sys.stderr)
     print("(d) one call on every AbMuSu article ...", file=sys.stderr)
     large = large_input(args.data)
     print(f"    {large.articles} art. {large.seconds:.1f} s, {large.peak_rss_mb:.0f} MB", file=sys.stderr)
@@ -313,7 +331,7 @@ def main() -> int:
     print(f"    mean {latency.mean_ms:.1f} ms, p95 {latency.p95_ms:.1f} ms", file=sys.stderr)
     print("(c) ROUGE table ...", file=sys.stderr)
     table = quality_table(args.data)
-    section = render(latency, pinned, tomtat_run, sumy_run, table, large)
+    section = render(latency, pinned, tomtat_run, workers_run, sumy_run, table, large)
     print(section)
     if not args.no_write:
         write_section("core", section)

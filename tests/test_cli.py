@@ -211,3 +211,14 @@ def test_batch_to_stdout(tmp_path):
     source = write_jsonl(tmp_path / "in.jsonl", [story_line()])
     result = run("batch", str(source), "-o", "-", "--quiet")
     assert json.loads(result.stdout)["summary"]
+
+
+def test_batch_in_worker_processes_writes_the_same_file(tmp_path):
+    lines = [story_line(), "{not json", story_line(title=None, anchor_text="")] * 3
+    source = write_jsonl(tmp_path / "in.jsonl", lines)
+    alone, together = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert run("batch", str(source), "-o", str(alone), "-q").returncode == 0
+    result = run("batch", str(source), "-o", str(together), "-q", "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    assert together.read_bytes() == alone.read_bytes()
+    assert_clean_error(run("batch", str(source), "-o", str(together), "--workers", "0"), "workers")

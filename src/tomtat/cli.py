@@ -91,6 +91,10 @@ def _add_batch_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("input", metavar="IN.jsonl", help="stories, one per line ('-' for stdin)")
     parser.add_argument("-o", "--output", metavar="OUT.jsonl", required=True, help="'-' for stdout")
     _add_words_option(parser)
+    parser.add_argument(
+        "--workers", "-j", type=_positive_int, default=1, metavar="N",
+        help="summarize in N processes (default 1; about N times faster on N free cores, output identical)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     parser.set_defaults(handler=_cmd_batch)
 
@@ -107,8 +111,8 @@ def _open_output(path: str) -> TextIO:
 def _cmd_batch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from tomtat.corpus import Cluster, iter_clusters
-    from tomtat.summarizer import summarize
+    from tomtat.corpus import iter_clusters
+    from tomtat.parallel import summarize_items
 
     source = Path(args.input)
     if args.input != "-" and not source.is_file():
@@ -123,14 +127,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     failures = 0
     try:
         progress = tqdm(total=total, unit="story", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
-        for item in iter_clusters(source):
-            if isinstance(item, Cluster):
-                try:
-                    record = summarize(item.articles, words=args.words).to_dict()
-                except TomtatError as error:
-                    record = {"error": {"line": item.line, "message": str(error)}}
-            else:
-                record = {"error": {"line": item.line, "message": item.message}}
+        for record in summarize_items(iter_clusters(source), words=args.words, workers=args.workers):
             if "error" in record:
                 failures += 1
             output.write(json.dumps(record, ensure_ascii=False) + "\n")

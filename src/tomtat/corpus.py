@@ -70,23 +70,33 @@ def parse_cluster(record: Any, line: int = 0) -> Cluster:
     )
 
 
+def read_line(raw: bytes | str, number: int) -> Cluster | LineError | None:
+    """Line ``number`` (from 1) of a story file as a :class:`Cluster`, a :class:`LineError`, or ``None``
+    when it is blank. Bytes are decoded here so that a bad line is that line's error, not the file's."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            return LineError(number, f"not valid UTF-8 (byte {error.start})")
+    if number == 1:
+        raw = raw.removeprefix("\ufeff")
+    if not raw.strip():
+        return None
+    try:
+        return parse_cluster(json.loads(raw), number)
+    except json.JSONDecodeError as error:
+        return LineError(number, f"invalid JSON ({error.msg} at column {error.colno})")
+    except InputError as error:
+        return LineError(number, str(error))
+
+
 def iter_clusters(path: str | Path) -> Iterator[Cluster | LineError]:
     """Yield a :class:`Cluster` or a :class:`LineError` for every non-blank line of ``path``."""
     with open(path, "rb") as stream:
         for number, raw in enumerate(stream, start=1):
-            try:
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as error:
-                yield LineError(number, f"not valid UTF-8 (byte {error.start})")
-                continue
-            if not text.strip():
-                continue
-            try:
-                yield parse_cluster(json.loads(text), number)
-            except json.JSONDecodeError as error:
-                yield LineError(number, f"invalid JSON ({error.msg} at column {error.colno})")
-            except InputError as error:
-                yield LineError(number, str(error))
+            item = read_line(raw, number)
+            if item is not None:
+                yield item
 
 
 def load_clusters(path: str | Path) -> list[Cluster]:
