@@ -78,7 +78,10 @@ def parse_published(value: Any) -> datetime | None:
         raise InputError(f'"published" must be an ISO-8601 string, got {type(value).__name__}')
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59-12:00 is past datetime.max once in UTC
+        raise InputError(f'"published" is out of range in UTC: {str(value)[:40]!r}') from None
 
 
 def _string(record: Mapping[str, Any], key: str) -> str:

@@ -1,0 +1,17 @@
+"""Tests of reading articles to ingest (tomtat.feeds): every bad field is a one-line InputError."""
+
+from __future__ import annotations
+
+import pytest
+
+from tomtat.errors import InputError
+from tomtat.feeds import parse_published, parse_record
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_dates_that_leave_the_representable_range_in_utc_are_input_errors(value):
+    # Valid ISO-8601, but converting them to UTC overflows Python's datetime range.
+    with pytest.raises(InputError, match="published"):
+        parse_published(value)
+    with pytest.raises(InputError, match="published"):
+        parse_record({"id": "a", "text": "Một câu.", "published": value})
