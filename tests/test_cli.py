@@ -222,3 +222,10 @@ def test_batch_in_worker_processes_writes_the_same_file(tmp_path):
     assert result.returncode == 0, result.stderr
     assert together.read_bytes() == alone.read_bytes()
     assert_clean_error(run("batch", str(source), "-o", str(together), "--workers", "0"), "workers")
+
+
+def test_batch_refuses_to_write_over_its_own_input(tmp_path):
+    source = write_jsonl(tmp_path / "in.jsonl", [story_line()])
+    before = source.read_bytes()
+    assert_clean_error(run("batch", str(source), "-o", str(source)), "in.jsonl", "input")
+    assert source.read_bytes() == before  # opening the output must not have emptied the input

@@ -203,3 +203,12 @@ def test_two_concurrent_writers_do_not_corrupt_the_database(tmp_path):
         ).fetchone()[0]
         total = connection.execute("SELECT SUM(size) FROM stories").fetchone()[0]
     assert orphans == 0 and total == len(stored)
+
+
+def test_digest_refuses_to_write_over_its_own_input(tmp_path):
+    write_feed(tmp_path / "feed.jsonl", 4)
+    before = (tmp_path / "feed.jsonl").read_bytes()
+    done = tomtat("digest", "feed.jsonl", "-o", "./feed.jsonl", "-q", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.strip().splitlines()[-1].startswith("tomtat: error:")
+    assert "input" in done.stderr
+    assert (tmp_path / "feed.jsonl").read_bytes() == before

@@ -99,6 +99,16 @@ def _add_batch_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_cmd_batch)
 
 
+def _check_output(path: str, source: str) -> None:
+    """Refuse an output that is the input file: opening it for writing would empty the input before a
+    line of it is read. Checked before any work, so a long run is not lost to it either."""
+    if path == "-" or source == "-":
+        return
+    output = Path(path)
+    if output.is_file() and Path(source).is_file() and output.samefile(source):
+        raise InputError(f"{path}: is also the input file; write the output to another file")
+
+
 def _open_output(path: str) -> TextIO:
     if path == "-":
         return sys.stdout
@@ -123,6 +133,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     else:
         with open(source, "rb") as stream:
             total = sum(1 for line in stream if line.strip())
+    _check_output(args.output, args.input)
     output = _open_output(args.output)
     failures = 0
     try:
@@ -450,6 +461,7 @@ def _add_digest_parser(subparsers: argparse._SubParsersAction) -> None:
 def _cmd_digest(args: argparse.Namespace) -> int:
     from tomtat.store import digest
 
+    _check_output(args.output, args.input)
     feed, update, close = _feed_progress(args, "article")
     try:
         result = digest(feed, words=args.words, progress=update, regroup=args.regroup)
