@@ -229,3 +229,16 @@ def test_batch_refuses_to_write_over_its_own_input(tmp_path):
     before = source.read_bytes()
     assert_clean_error(run("batch", str(source), "-o", str(source)), "in.jsonl", "input")
     assert source.read_bytes() == before  # opening the output must not have emptied the input
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full to simulate a full disk")
+def test_a_full_disk_is_a_one_line_error(bad_files, tmp_path):
+    source = write_jsonl(tmp_path / "in.jsonl", [story_line()])
+    assert_clean_error(run("batch", str(source), "-o", "/dev/full", "-q"), "No space left")
+    with open("/dev/full", "w") as full:  # stdout on a full disk
+        result = subprocess.run(
+            [sys.executable, "-m", "tomtat", "summarize", str(bad_files["good"])],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=300,
+        )
+    assert_clean_error(result, "No space left")
+    assert result.returncode == 2

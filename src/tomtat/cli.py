@@ -9,7 +9,9 @@ a traceback means a bug in tomtat.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -514,7 +516,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        status = args.handler(args)
+        sys.stdout.flush()  # a write error on stdout surfaces here, not in the interpreter's exit
+        return status
     except TomtatError as error:
         print(f"tomtat: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -524,6 +528,17 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`); nothing left to report
         return 0
+    except OSError as error:  # the system refused a read or write: a full disk, an I/O error
+        _discard_stdout()
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"tomtat: error: {where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so that output still buffered is not written (and fails) again at exit."""
+    with contextlib.suppress(OSError, ValueError):  # ValueError: no file descriptor (captured in-process)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":
