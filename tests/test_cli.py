@@ -242,3 +242,16 @@ def test_a_full_disk_is_a_one_line_error(bad_files, tmp_path):
         )
     assert_clean_error(result, "No space left")
     assert result.returncode == 2
+
+
+def test_batch_survives_lone_surrogates_in_text_and_ids(tmp_path):
+    # "\ud83d" escapes (half an emoji) are valid JSON; writing them as UTF-8 used to stop the batch.
+    broken = json.loads(story_line())
+    broken["single_documents"][0]["raw_text"] += " \ud83d"
+    broken["single_documents"][0]["id"] = "bài\udc00"
+    source = write_jsonl(tmp_path / "in.jsonl", [json.dumps(broken), story_line()])
+    output = tmp_path / "out.jsonl"
+    result = run("batch", str(source), "-o", str(output), "-q")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 2 and all(r.get("summary") for r in records)

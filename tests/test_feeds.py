@@ -15,3 +15,11 @@ def test_dates_that_leave_the_representable_range_in_utc_are_input_errors(value)
         parse_published(value)
     with pytest.raises(InputError, match="published"):
         parse_record({"id": "a", "text": "Một câu.", "published": value})
+
+
+def test_an_id_with_a_lone_surrogate_is_an_input_error():
+    # It could be neither stored (SQLite wants UTF-8) nor written back; its text would be cleaned.
+    with pytest.raises(InputError, match='"id"'):
+        parse_record({"id": "bài\ud800", "text": "Một câu."})
+    article = parse_record({"id": "a", "text": "Một\ud800 câu.", "title": "T\udc00"})
+    assert (article.text, article.title) == ("Một câu.", "T")

@@ -476,3 +476,16 @@ def test_ingest_accepts_numeric_ids(store_client: tuple[TestClient, Any]) -> Non
     assert response.status_code == 200
     assert response.json()["assignments"][0]["article"] == "42"
     assert store.article("42") is not None
+
+
+def test_lone_surrogates_in_a_request_are_not_a_500(client: TestClient) -> None:
+    import json
+
+    # "\ud83d" alone (half an emoji) is valid JSON but not encodable as UTF-8 in the response.
+    body = {"articles": [{"text": ARTICLE_A + " \ud83d", "source": "a\ud83d.txt"}], "words": 60}
+    headers = {"content-type": "application/json"}
+    response = client.post("/v1/summarize", content=json.dumps(body).encode(), headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["summary"]
+    unknown = json.dumps({"articles": [{"text": "x"}], "w\udc00": 1}).encode()
+    assert_error(client.post("/v1/summarize", content=unknown, headers=headers), 422, "invalid_request")

@@ -134,3 +134,11 @@ def test_real_story_summary_is_short_and_clean(kim_putin_dir):
     assert 100 <= summary.length <= 200
     for banned in ("Tác giả", "(Theo", "(Ảnh", "486"):
         assert banned not in summary.text
+
+
+def test_a_source_name_with_a_lone_surrogate_still_gives_utf8_json():
+    import json
+
+    summary = tomtat.summarize([Article(text=ARTICLE_A, source="bài\ud800.txt")], words=60)
+    assert summary.sources[0].startswith("bài") and summary.sentences[0].doc == summary.sources[0]
+    json.dumps(summary.to_dict(), ensure_ascii=False).encode("utf-8")  # what the CLI and service write

@@ -68,3 +68,11 @@ def test_decode_rejects_binary_with_the_file_name():
 def test_decode_rejects_legacy_encoding_and_suggests_iconv():
     with pytest.raises(InputError, match=r"old\.txt: not valid UTF-8.*iconv"):
         decode(b"Vi\xeat Nam \xd2\xde", "old.txt")  # Windows-1258 bytes
+
+
+def test_normalize_drops_lone_surrogates():
+    # JSON escapes such as "\ud83d" (half an emoji, cut by a scraper) decode to lone surrogates, which
+    # no UTF-8 output can encode; they carry no text, so they go like control characters do.
+    text = normalize("Hà Nội\ud83d mở rộng\udc00 xe buýt.")
+    assert text == "Hà Nội mở rộng xe buýt."
+    assert normalize("Cười 😀 nhé.") == "Cười 😀 nhé."  # a whole pair is a real character

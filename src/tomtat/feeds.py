@@ -18,7 +18,7 @@ from typing import Any
 from tomtat.errors import InputError
 from tomtat.files import expand_paths, read_article
 from tomtat.sentences import infer_title
-from tomtat.text import normalize
+from tomtat.text import LONE_SURROGATE, normalize
 
 FIELDS = frozenset({"id", "text", "title", "source", "published"})
 MAX_ID_LENGTH = 512
@@ -108,6 +108,8 @@ def parse_record(record: Any) -> IncomingArticle:
         raise InputError('missing or empty "id" (a string)')
     if len(identifier) > MAX_ID_LENGTH:
         raise InputError(f'"id" is longer than {MAX_ID_LENGTH} characters')
+    if LONE_SURROGATE.search(identifier):  # half an emoji: SQLite and UTF-8 output cannot take it
+        raise InputError(f'"id" {identifier!r} is not valid Unicode (a lone surrogate)')
     if "text" not in record:
         raise InputError('missing "text"')
     text = normalize(_string(record, "text"))

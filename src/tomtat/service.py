@@ -42,6 +42,7 @@ from tomtat import __version__
 from tomtat.errors import InputError, TomtatError
 from tomtat.sentences import segment
 from tomtat.summarizer import DEFAULT_WORDS, MAX_WORDS, as_articles, default_scorer, summarize
+from tomtat.text import LONE_SURROGATE
 from tomtat.types import Article
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ class ApiError(Exception):
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
+    message = LONE_SURROGATE.sub("\ufffd", message)  # it may quote the client's input, which UTF-8 cannot
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 

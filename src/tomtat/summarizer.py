@@ -15,7 +15,7 @@ from tomtat.errors import InputError
 from tomtat.facts import extract_facts
 from tomtat.scoring import Scorer, load_default_scorer
 from tomtat.sentences import infer_title, segment, truncate
-from tomtat.text import normalize
+from tomtat.text import LONE_SURROGATE, normalize
 from tomtat.types import Article, Summary, SummarySentence
 
 DEFAULT_WORDS = 200
@@ -38,7 +38,8 @@ def as_articles(items: Sequence[str | Article]) -> list[Article]:
             item = Article(text=item)
         elif not isinstance(item, Article):
             raise InputError(f"article {position}: expected str or tomtat.Article, got {type(item).__name__}")
-        name = item.source or str(position)
+        # A citation name is kept as given (a file path must still match), bar what UTF-8 cannot encode.
+        name = LONE_SURROGATE.sub("\ufffd", item.source) or str(position)
         text = normalize(item.text)
         article = Article(
             text=text,
