@@ -169,12 +169,18 @@ def clean_sentence(text: str) -> str:
     return text.strip()
 
 
-def noise_reason(sentence: str, line: str) -> str | None:
-    """Why ``sentence`` (from paragraph ``line``) is noise, or ``None`` when it is content."""
+def noise_reason(sentence: str, line: str, *, caption_line: bool | None = None) -> str | None:
+    """Why ``sentence`` (from paragraph ``line``) is noise, or ``None`` when it is content.
+
+    ``caption_line``: whether ``line`` ends with a photo credit, when the caller has already looked;
+    searching a 10 MB one-line article again for each of its sentences took hours.
+    """
     stripped = sentence.strip()
     if _COUNTER.match(stripped):
         return "counter"
-    if _CAPTION.match(stripped) or _TRAILING_CAPTION.search(line):
+    if caption_line is None:
+        caption_line = bool(_TRAILING_CAPTION.search(line))
+    if _CAPTION.match(stripped) or caption_line:
         return "caption"
     if _BYLINE.match(stripped) or _PAREN_BYLINE.match(stripped):
         return "byline"
@@ -272,13 +278,14 @@ def segment_article(article: Article, doc: int) -> list[Sentence]:
         if not pieces:
             continue
         paragraph_content = False
+        caption_line = bool(_TRAILING_CAPTION.search(line))
         for piece in pieces:
             text = (
                 clean_sentence(strip_dateline(piece))
                 if position == 0 or not sentences
                 else clean_sentence(piece)
             )
-            reason = noise_reason(piece, line) if text else "empty"
+            reason = noise_reason(piece, line, caption_line=caption_line) if text else "empty"
             if reason is not None:
                 kind = SentenceKind.NOISE
             elif is_lead_block or (not lead_assigned and position < MAX_IMPLICIT_LEAD_SENTENCES):
