@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_clustering import STORIES, make_article
-from tomtat import Store
+from tomtat import InputError, Store
 from tomtat.feeds import FeedError, IncomingArticle, parse_record, read_feed
 from tomtat.store import IngestReport, digest
 
@@ -411,3 +411,37 @@ def test_neighbour_lists_and_vectors_survive_reopening_so_the_next_ingest_groups
         assert _neighbour_lists(store) == lists
         assert _vectors(store) == vectors
     _consistent(path)
+
+
+def test_a_story_id_too_large_for_sqlite_is_unknown(store):
+    assert store.story("s" + "9" * 30) is None  # was OverflowError, a 500 from /v1/stories/{id}
+
+
+def test_another_applications_database_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as other:
+        other.execute("CREATE TABLE users (name TEXT)")
+        other.execute("INSERT INTO users VALUES ('an')")
+    with pytest.raises(InputError, match="not a tomtat database"):
+        Store(path)
+    with sqlite3.connect(path) as other:
+        tables = [row[0] for row in other.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        assert tables == ["users"]
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_a_read_only_database_can_be_listed_but_not_ingested(tmp_path, monkeypatch):
+    path = tmp_path / "t.db"
+    with Store(path, index_options=OPTIONS) as writable:
+        writable.ingest(records(per_story=2))
+        expected = by_story(writable)
+    connect = sqlite3.connect
+
+    def read_only(database, **options):  # what a file without write permission gives a non-root user
+        return connect(f"file:{database}?mode=ro", uri=True, **options)
+
+    monkeypatch.setattr(sqlite3, "connect", read_only)
+    with Store(path, index_options=OPTIONS) as store:
+        assert by_story(store) == expected
+        with pytest.raises(InputError, match="read-only"):
+            store.ingest([{"id": "new", "text": "Một bài báo mới về xe buýt điện ở Hà Nội."}])

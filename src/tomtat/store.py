@@ -230,9 +230,10 @@ def _unpack_neighbours(blob: bytes) -> list[tuple[float, int]]:
 
 
 def _story_row(story_id: str) -> int | None:
-    if not story_id.startswith("s") or not story_id[1:].isdigit():
+    if not story_id.startswith("s") or not story_id[1:].isdigit() or len(story_id) > 20:
         return None
-    return int(story_id[1:])
+    row = int(story_id[1:])
+    return row if row < 2**63 else None  # SQLite's integer range: no row can have a larger id
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -296,6 +297,9 @@ class Store:
             if _is_busy(error):
                 raise StoreBusyError(f"{self.path}: database is locked by another process") from None
             raise InputError(f"{self.path}: not a tomtat database ({error})") from None
+        except TomtatError:
+            self._db.close()
+            raise
 
     @classmethod
     def memory(cls, **options: Any) -> Store:
@@ -304,18 +308,26 @@ class Store:
 
     def _setup(self) -> None:
         db = self._db
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "meta" not in tables:  # another application's database: change nothing in it
+            raise sqlite3.DatabaseError(f"it has other tables ({', '.join(sorted(tables)[:5])})")
         if self.path != ":memory:":
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA cache_size=-65536")  # 64 MB: the id and term indexes of a 100k store stay hot
         db.execute("PRAGMA foreign_keys=ON")
-        with self._transaction():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,)
-            )
+        try:
+            with self._transaction():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,)
+                )
+        except InputError:
+            if not tables:
+                raise  # a read-only file with no store in it yet
+            # A read-only store can still be read; ingest says it cannot write (see _Tx).
         version = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]
         if version != SCHEMA_VERSION:
             raise sqlite3.DatabaseError(f"schema version {version}, expected {SCHEMA_VERSION}")
@@ -354,11 +366,16 @@ class Store:
                 raise
             return self.store._db
 
-        def __exit__(self, kind: type | None, *exc: object) -> None:
+        def __exit__(self, kind: type | None, error: BaseException | None, *exc: object) -> None:
             if kind is None:
                 self.store._db.execute("COMMIT")
-            elif self.store._db.in_transaction:
+                return
+            if self.store._db.in_transaction:
                 self.store._db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error):
+                raise InputError(
+                    f"{self.store.path}: the database is read-only; adding articles needs write access"
+                ) from None
 
     def _transaction(self) -> Store._Tx:
         return Store._Tx(self)
