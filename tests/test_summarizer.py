@@ -142,3 +142,26 @@ def test_a_source_name_with_a_lone_surrogate_still_gives_utf8_json():
     summary = tomtat.summarize([Article(text=ARTICLE_A, source="bài\ud800.txt")], words=60)
     assert summary.sources[0].startswith("bài") and summary.sentences[0].doc == summary.sources[0]
     json.dumps(summary.to_dict(), ensure_ascii=False).encode("utf-8")  # what the CLI and service write
+
+
+@pytest.mark.parametrize(
+    ("articles", "message"),
+    [
+        (None, "list of articles.*NoneType"),
+        (42, "list of articles.*int"),
+        (ARTICLE_A.encode(), "bytes"),  # iterating bytes gave "article 0: ... got int"
+        ({"a": ARTICLE_A}, "list of articles.*dict"),  # iterating a dict summarized its keys
+        ([Article(text=None)], r"article 0.*text.*NoneType"),
+        ([Article(text=ARTICLE_A.encode())], r"article 0.*text.*bytes"),
+        ([Article(text=ARTICLE_A, title=7)], r"article 0.*title.*int"),
+        ([Article(text=ARTICLE_A, source=b"a.txt")], r"article 0.*source.*bytes"),
+    ],
+)
+def test_wrong_types_are_named_in_the_error(articles, message):
+    with pytest.raises(InputError, match=message):
+        tomtat.summarize(articles)
+
+
+def test_missing_optional_fields_may_be_none():
+    summary = tomtat.summarize([Article(text=ARTICLE_A, title=None, lead=None, source=None)], words=60)
+    assert summary.sentences and summary.sources == ("0",)

@@ -7,7 +7,7 @@ the only state and is passed in explicitly (or loaded once and cached).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from tomtat import features, selection
@@ -32,19 +32,25 @@ def as_articles(items: Sequence[str | Article]) -> list[Article]:
     """Coerce strings to :class:`Article`, normalize text, and reject unusable input with a clear error."""
     if isinstance(items, str | Article):
         raise InputError("give a list of articles, not a single one: summarize([text1, text2, ...])")
+    if isinstance(items, bytes | bytearray):
+        raise InputError("give a list of article texts, not bytes: decode them first (tomtat.text.decode)")
+    if isinstance(items, Mapping) or not isinstance(items, Iterable):  # a dict would give its keys
+        kind = type(items).__name__
+        raise InputError(f"give a list of articles: summarize([text1, text2, ...]), got {kind}")
     articles: list[Article] = []
     for position, item in enumerate(items):
         if isinstance(item, str):
             item = Article(text=item)
         elif not isinstance(item, Article):
             raise InputError(f"article {position}: expected str or tomtat.Article, got {type(item).__name__}")
+        body, title, lead, source = _checked_fields(item, position)
         # A citation name is kept as given (a file path must still match), bar what UTF-8 cannot encode.
-        name = LONE_SURROGATE.sub("\ufffd", item.source) or str(position)
-        text = normalize(item.text)
+        name = LONE_SURROGATE.sub("\ufffd", source) or str(position)
+        text = normalize(body)
         article = Article(
             text=text,
-            title=normalize(item.title).replace("\n", " ") or infer_title(text),
-            lead=normalize(item.lead),
+            title=normalize(title).replace("\n", " ") or infer_title(text),
+            lead=normalize(lead),
             source=name,
         )
         if not article.text and not article.lead:
@@ -53,6 +59,21 @@ def as_articles(items: Sequence[str | Article]) -> list[Article]:
     if not articles:
         raise InputError("no articles to summarize")
     return articles
+
+
+def _checked_fields(item: Article, position: int) -> tuple[str, str, str, str]:
+    """An article's text, title, lead and source, each a string (None stands for an optional field not
+    given), so a wrong type is named here rather than failing deep inside normalization."""
+    values = []
+    for field in ("text", "title", "lead", "source"):
+        value = getattr(item, field)
+        if value is None and field != "text":
+            value = ""
+        if not isinstance(value, str):
+            raise InputError(f"article {position}: {field} must be a string, got {type(value).__name__}")
+        values.append(value)
+    text, title, lead, source = values
+    return text, title, lead, source
 
 
 def check_words(words: int) -> int:
