@@ -83,3 +83,25 @@ def test_train_stories_cli_writes_a_loadable_model(tmp_path):
         capture_output=True, text=True, timeout=120,
     )
     assert missing.returncode == 2 and missing.stderr.startswith("tomtat: error:")
+
+
+def test_data_that_cannot_train_is_a_clean_error_and_overwrites_nothing(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")  # used to be a numpy ValueError traceback
+    one_story = tmp_path / "one.jsonl"
+    _write_stories(one_story)
+    one_story.write_text(one_story.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    for data in (empty, one_story):
+        (tmp_path / "background.npy").write_bytes(b"the shipped background")
+        with pytest.raises(InputError, match=data.name):
+            train(data, tmp_path / "pairs.json")
+        # A failed run must leave the model and its background as they were, a matched pair.
+        assert (tmp_path / "background.npy").read_bytes() == b"the shipped background"
+        assert not (tmp_path / "pairs.json").exists()
+
+
+def test_a_single_article_gives_no_pairs_rather_than_a_numpy_error(tmp_path):
+    data = tmp_path / "single.jsonl"
+    data.write_text(json.dumps({"single_documents": [{"raw_text": "Một bài báo duy nhất."}]}) + "\n")
+    with pytest.raises(InputError, match="same-story and different-story"):
+        train(data, tmp_path / "pairs.json")

@@ -180,6 +180,8 @@ def training_pairs(
                 rows.append(index.pair_features(position, near, depth, cache))
                 same = [truth[index._entries[other].key] == truth[key] for other in near]
                 labels.append(np.array(same, dtype=np.float64))
+    if not rows:  # no article had a neighbour: too few articles
+        return np.empty((0, len(FEATURES))), np.empty(0)
     return np.concatenate(rows), np.concatenate(labels)
 
 
@@ -198,10 +200,12 @@ def train(
         raise InputError(f"{source}: no such file")
     articles, truth = load_pool(source)
     background = Background.count(article_terms(articles).values())
-    background_path = background.save(background_output or Path(output).with_name("background.npy"))
     features, labels = training_pairs(articles, truth, background=background)
-    if labels.min() == labels.max():
+    if not len(labels) or labels.min() == labels.max():
         raise InputError(f"{source}: need both same-story and different-story pairs to train")
     coefficients, intercept = fit_logistic(features, labels)
     model = PairModel(coefficients=tuple(float(c) for c in coefficients), intercept=intercept)
+    # Written together only once both are fitted: the model was trained with this very background,
+    # so a failed run must not leave a new background next to the old model.
+    background_path = background.save(background_output or Path(output).with_name("background.npy"))
     return model.save(output), background_path
