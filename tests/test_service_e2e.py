@@ -211,9 +211,10 @@ def test_serve_without_a_free_port_fails_cleanly(server: str) -> None:
         text=True,
         timeout=30,
     )
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "address already in use" in result.stderr.lower()
+    assert result.stderr.strip().splitlines()[-1].startswith("tomtat: error:")  # not uvicorn's log lines
 
 
 # --- the web page in a real browser ------------------------------------------------------------------

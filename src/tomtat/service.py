@@ -21,6 +21,7 @@ import functools
 import json
 import logging
 import os
+import socket
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -528,8 +529,26 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db: str | None = None, log_
 
     from tomtat.store import DEFAULT_DB, Store
 
+    listener = _listen(host, port)
     store = Store(db or DEFAULT_DB)
     try:
-        uvicorn.run(create_app(store=store), host=host, port=port, log_level=log_level)
+        config = uvicorn.Config(create_app(store=store), host=host, port=port, log_level=log_level)
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
         store.close()
+        listener.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound as uvicorn binds it, but failing with a :class:`TomtatError` (a port in
+    use, an unknown host) before anything is loaded, where uvicorn would log and exit with status 3."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        raise TomtatError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
+    listener.set_inheritable(True)
+    return listener
