@@ -529,26 +529,22 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db: str | None = None, log_
 
     from tomtat.store import DEFAULT_DB, Store
 
-    listener = _listen(host, port)
+    _check_address(host, port)
     store = Store(db or DEFAULT_DB)
     try:
-        config = uvicorn.Config(create_app(store=store), host=host, port=port, log_level=log_level)
-        uvicorn.Server(config).run(sockets=[listener])
+        uvicorn.run(create_app(store=store), host=host, port=port, log_level=log_level)
     finally:
         store.close()
-        listener.close()
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    """The server's socket, bound as uvicorn binds it, but failing with a :class:`TomtatError` (a port in
-    use, an unknown host) before anything is loaded, where uvicorn would log and exit with status 3."""
+def _check_address(host: str, port: int) -> None:
+    """Bind ``host:port`` once as uvicorn will, so a port in use or an unknown host is a
+    :class:`TomtatError` before anything loads; uvicorn itself logs it among INFO lines and exits with
+    status 3. (Another process could still take the port in between; uvicorn then reports it as before.)"""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind((host, port))
-    except OSError as error:
-        listener.close()
-        raise TomtatError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
-    listener.set_inheritable(True)
-    return listener
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise TomtatError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
