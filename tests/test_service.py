@@ -489,3 +489,13 @@ def test_lone_surrogates_in_a_request_are_not_a_500(client: TestClient) -> None:
     assert response.json()["summary"]
     unknown = json.dumps({"articles": [{"text": "x"}], "w\udc00": 1}).encode()
     assert_error(client.post("/v1/summarize", content=unknown, headers=headers), 422, "invalid_request")
+
+
+@pytest.mark.parametrize(
+    "content", [b"[" * 10_000 + b"]" * 10_000, b'{"words": ' + b"9" * 5000 + b"}"], ids=["deep", "long"]
+)
+def test_json_past_the_parsers_limits_is_not_called_non_utf8(client: TestClient, content: bytes) -> None:
+    # Valid UTF-8 that json cannot parse (recursion limit, int digits limit) was reported as "not UTF-8".
+    response = client.post("/v1/summarize", content=content, headers={"content-type": "application/json"})
+    error = assert_error(response, 400, "malformed_json")
+    assert "nest" in error["message"] and "number" in error["message"], error["message"]

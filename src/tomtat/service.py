@@ -276,8 +276,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         if error.status_code == 404 and message == "Not Found":
             message = "no such endpoint; see /docs for the API"
         if error.status_code == 400 and message == "There was an error parsing the body":
-            # FastAPI's answer to a body that is not even text (e.g. not UTF-8).
-            code, message = "malformed_json", "body is not valid JSON (it is not UTF-8 text)"
+            # FastAPI's answer when json.loads fails other than on syntax: bytes that are not UTF-8, or
+            # JSON past the parser's limits (nesting deeper than the recursion limit, a 4300-digit number).
+            code, message = "malformed_json", (
+                "body could not be read as JSON: it is not UTF-8 text, nests too deeply or has a number "
+                "too long"
+            )
         response = error_response(error.status_code, code, message)
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
