@@ -255,3 +255,9 @@ def test_batch_survives_lone_surrogates_in_text_and_ids(tmp_path):
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 2 and all(r.get("summary") for r in records)
+
+
+def test_batch_and_eval_given_a_directory_say_so(tmp_path):
+    # They read one JSONL file; a directory was reported as "no such file", though it exists.
+    for command in (["batch", str(tmp_path), "-o", "-"], ["eval", str(tmp_path)]):
+        assert_clean_error(run(*command), "is a directory", "JSONL")

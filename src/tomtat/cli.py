@@ -101,6 +101,14 @@ def _add_batch_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_cmd_batch)
 
 
+def _check_jsonl(source: Path) -> None:
+    """The one JSONL file a command reads: missing and directory are different mistakes."""
+    if source.is_dir():
+        raise InputError(f"{source}: is a directory; give a JSONL file (one story per line)")
+    if not source.is_file():
+        raise InputError(f"{source}: no such file")
+
+
 def _check_output(path: str, source: str) -> None:
     """Refuse an output that is the input file: opening it for writing would empty the input before a
     line of it is read. Checked before any work, so a long run is not lost to it either."""
@@ -127,8 +135,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from tomtat.parallel import summarize_items
 
     source = Path(args.input)
-    if args.input != "-" and not source.is_file():
-        raise InputError(f"{source}: no such file")
+    if args.input != "-":
+        _check_jsonl(source)
     if args.input == "-":
         source = Path("/dev/stdin")
         total = None
@@ -192,8 +200,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     systems = parse_systems(args.systems)
     source = Path(args.data)
-    if not source.is_file():
-        raise InputError(f"{source}: no such file")
+    _check_jsonl(source)
     clusters = load_clusters(source)
 
     def progress(name: str) -> None:
