@@ -23,3 +23,11 @@ def test_an_id_with_a_lone_surrogate_is_an_input_error():
         parse_record({"id": "bài\ud800", "text": "Một câu."})
     article = parse_record({"id": "a", "text": "Một\ud800 câu.", "title": "T\udc00"})
     assert (article.text, article.title) == ("Một câu.", "T")
+
+
+@pytest.mark.parametrize(("identifier", "kind"), [(7.5, "float"), (True, "bool"), (["a"], "list")])
+def test_an_id_of_the_wrong_type_is_named_not_called_missing(identifier, kind):
+    with pytest.raises(InputError, match=f'"id" must be a string.*got {kind}'):
+        parse_record({"id": identifier, "text": "Một câu."})
+    with pytest.raises(InputError, match='missing or empty "id"'):
+        parse_record({"text": "Một câu."})

@@ -104,7 +104,9 @@ def parse_record(record: Any) -> IncomingArticle:
     identifier = record.get("id")
     if isinstance(identifier, int) and not isinstance(identifier, bool):
         identifier = str(identifier)
-    if not isinstance(identifier, str) or not identifier.strip():
+    if identifier is not None and not isinstance(identifier, str):
+        raise InputError(f'"id" must be a string or a whole number, got {type(identifier).__name__}')
+    if identifier is None or not identifier.strip():
         raise InputError('missing or empty "id" (a string)')
     if len(identifier) > MAX_ID_LENGTH:
         raise InputError(f'"id" is longer than {MAX_ID_LENGTH} characters')
