@@ -415,7 +415,7 @@ function renderStory(story) {
   const sources = el("ol", { class: "sources" });
   for (const article of story.articles) {
     const bits = [article.title || article.id];
-    if (article.source) bits.push(article.source);
+    if (article.source && article.source !== bits[0]) bits.push(article.source); // a file's name is both
     if (article.published) bits.push(formatTime(article.published));
     sources.append(el("li", { text: bits.join(" · ") }));
   }
