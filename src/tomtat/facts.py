@@ -1086,6 +1086,7 @@ def _capitalized_runs(text: str) -> list[_Run]:
     """Maximal runs of adjacent capitalized words; a country leading a run is split off
     ("Tổng thống Nga Vladimir Putin" → "Nga", "Vladimir Putin")."""
     runs: list[_Run] = []
+    opening = len(text) - len(text.lstrip(_OPENING))  # a run starting here starts the sentence
     for match in _RUN_RE.finditer(text):
         start, end = match.start(), match.end("next") if match.group("next") else match.end()
         following = match.group("next")
@@ -1093,7 +1094,7 @@ def _capitalized_runs(text: str) -> list[_Run]:
             end = match.start("next")
             if following[1:] in _COMPOUND_SECOND:
                 end = text.rfind(" ", start, end) if " " in text[start:end] else start  # "Bộ Quốc phòng"
-        if end > start and not text[:start].strip(_OPENING):
+        if end > start and start <= opening:
             words = text[start:end].split(" ")
             while words and words[0].lower() in _STARTERS:
                 start += len(words.pop(0)) + 1  # sentence-initial capital: "Hôm", "Theo", "Ông"
