@@ -146,15 +146,15 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     _check_output(args.output, args.input)
     output = _open_output(args.output)
     failures = 0
+    progress = tqdm(total=total, unit="story", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
     try:
-        progress = tqdm(total=total, unit="story", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
         for record in summarize_items(iter_clusters(source), words=args.words, workers=args.workers):
             if "error" in record:
                 failures += 1
             output.write(json.dumps(record, ensure_ascii=False) + "\n")
             progress.update()
+    finally:  # closed before an error or "interrupted" is printed, so the bar is not drawn after it
         progress.close()
-    finally:
         if output is not sys.stdout:
             output.close()
     if failures:
@@ -377,7 +377,8 @@ def _feed_progress(args: argparse.Namespace, unit: str) -> tuple[Iterator, Calla
     else:
         with open(source, "rb") as stream:
             total = sum(1 for line in stream if line.strip())
-    bar = tqdm(total=total, unit=unit, disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
+    # No bar for nothing to read: the error that follows says why.
+    bar = tqdm(total=total, unit=unit, disable=args.quiet or not total, file=sys.stderr, dynamic_ncols=True)
     return feed, bar.update, bar.close
 
 
