@@ -496,7 +496,8 @@ def test_stories_view_lists_ingested_stories(server: str, browser: object) -> No
             "title": "Hà Nội mở rộng xe buýt điện",
             "published": "2023-09-10",
         },
-        {"id": "e2e-bus-2", "text": ARTICLE_B, "title": "Thêm 300 xe buýt điện", "published": "2023-09-11"},
+        # No title, and its source is its id, as for a file ingested from a directory.
+        {"id": "e2e-bus-2", "text": ARTICLE_B, "source": "e2e-bus-2", "published": "2023-09-11"},
     ]
     report = httpx.post(f"{server}/v1/articles", json={"articles": feed}, timeout=30)
     assert report.status_code == 200
@@ -514,6 +515,9 @@ def test_stories_view_lists_ingested_stories(server: str, browser: object) -> No
     ], "newest first, as the API lists them"
     card = page.locator(f'.story[data-story="{stories[0]["story"]}"]')
     assert card.locator("h2").inner_text() == stories[0]["title"]
+    listed = card.locator("ol.sources li").all_text_contents()
+    labelled = [text for text in listed if "e2e-bus-2" in text]
+    assert len(labelled) == 1 and labelled[0].count("e2e-bus-2") == 1, "its source is its id: said once"
     first = stories[0]["sentences"][0]
     card.locator(".sent").first.click()
     highlight = card.locator(".story-reader mark.highlight")
