@@ -4,13 +4,23 @@ real distributed engine's partitions (Dask)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
 from sample_articles import ARTICLE_A, ARTICLE_B
+from test_clustering import STORIES, make_article
 from tomtat.corpus import read_line
 from tomtat.errors import InputError
-from tomtat.parallel import summarize_items, summarize_partition
+from tomtat.parallel import (
+    group_by_time,
+    group_partition,
+    partition_by_time,
+    stitch,
+    summarize_items,
+    summarize_partition,
+)
+from tomtat.store import Store
 
 
 def story_line(*bodies: str) -> str:
@@ -61,3 +71,122 @@ def test_dask_partitions_give_what_one_process_gives():
     expected = list(summarize_partition(lines, words=60))
     summaries = [json.loads(line).get("summary") for line in out]
     assert summaries == [json.loads(line).get("summary") for line in expected]
+
+
+# --- grouping by time ranges ------------------------------------------------------------------------
+
+OPTIONS = {"threshold": 0.2}  # a dozen short articles: see test_clustering.small_index
+
+
+def dated_feed(days: tuple[int, ...] = (10, 25)) -> list[dict]:
+    """Every test story told again on each day of ``days`` in September (3 articles on consecutive
+    days), each telling a story of its own: they are over a week apart, beyond the grouping's window."""
+    items = []
+    for start in days:
+        for story in STORIES:
+            for number in range(3):
+                title, text = make_article(story, number + start)
+                published = f"2023-09-{start + number:02d}T08:00:00+07:00"
+                items.append(
+                    {"id": f"{story}{start}-{number}", "title": title, "text": text, "published": published}
+                )
+    return items
+
+
+def groups(assignment: dict[str, str]) -> set[frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for article, story in assignment.items():
+        found.setdefault(story, set()).add(article)
+    return {frozenset(g) for g in found.values()}
+
+
+def one_store(items: list[dict]) -> set[frozenset[str]]:
+    with Store.memory(index_options=OPTIONS) as store:
+        report = store.ingest(items)
+    return groups({a.article_id: a.story_id for a in report.assignments})
+
+
+def test_time_ranges_overlap_and_each_article_has_one_owner():
+    feed = dated_feed()
+    partitions = partition_by_time(feed, days=5, overlap_days=3)
+    assert [p.key for p in partitions] == ["2023-09-10", "2023-09-20", "2023-09-25"]  # empty ranges left out
+    stories = len(STORIES)
+    assert [len(p) for p in partitions] == [3 * stories] * 3  # days 25-27 are also in the range of day 20
+    for partition in partitions:
+        assert all(partition.start <= a.published < partition.end for a in partition.articles)
+    owners = [a.id for p in partitions for a in p.articles if p.owns(a)]
+    assert sorted(owners) == sorted(item["id"] for item in feed)  # one owner each
+    # The overlap (days 25-27) is split at its middle, day 26.5: each range owns the half it is deeper in.
+    assert {a.published.day for a in partitions[1].articles if partitions[1].owns(a)} == {25, 26}
+    assert {a.published.day for a in partitions[2].articles if partitions[2].owns(a)} == {27}
+
+
+def test_stitched_ranges_group_like_one_store_when_boundaries_cut_stories():
+    feed = dated_feed()
+    expected = one_store(feed)
+    assert len(expected) == 2 * len(STORIES)  # the test stories are told apart, day 10 from day 25
+    for days, overlap in ((5, 3), (3, 3), (30, 7)):
+        assert groups(group_by_time(feed, days, overlap, index_options=OPTIONS)) == expected, (days, overlap)
+
+
+def test_stitch_does_not_chain_whole_stories_through_a_wrongly_merged_tail():
+    # Range 1 saw stories x and y whole; range 2 saw only their last articles and took them for one.
+    first = [("x1", "r1/s1", True), ("x2", "r1/s1", True), ("x3", "r1/s1", True), ("x4", "r1/s1", False)]
+    first += [("y1", "r1/s2", True), ("y2", "r1/s2", True), ("y3", "r1/s2", True), ("y4", "r1/s2", False)]
+    second = [("x4", "r2/s1", True), ("y4", "r2/s1", True), ("z1", "r2/s2", True)]
+    final = stitch([first, second])
+    assert final["x1"] == final["x2"] == final["x3"] != final["y1"] == final["y2"] == final["y3"]
+    assert final["x4"] == final["y4"] != final["x1"]  # the owner's decision stands for its articles ...
+    assert len(set(final.values())) == 4  # ... and x and y stay two stories (plain union-find: one)
+
+
+def test_stitch_joins_a_long_story_across_several_ranges():
+    ranges = [
+        [("a1", "r1/s1", True), ("a2", "r1/s1", False)],
+        [("a2", "r2/s5", True), ("a3", "r2/s5", True), ("a4", "r2/s5", False), ("b1", "r2/s6", True)],
+        [("a4", "r3/s1", True), ("a5", "r3/s1", True)],
+    ]
+    final = stitch(ranges)
+    assert {final[f"a{n}"] for n in range(1, 6)} == {"s1"} and final["b1"] == "s2"
+    assert groups(stitch(reversed(ranges))) == groups(final)  # the order of the results does not matter
+
+
+def test_undated_articles_are_one_partition_of_their_own():
+    feed = dated_feed((10,))
+    undated = [
+        {k: v for k, v in item.items() if k != "published"} | {"id": "u" + item["id"]} for item in feed
+    ]
+    partitions = partition_by_time(feed + undated, days=30, overlap_days=7)
+    assert [p.key for p in partitions] == ["2023-09-10", "undated"]
+    assert all(a.published is None for a in partitions[-1].articles)
+    assert groups(group_by_time(undated, index_options=OPTIONS)) == one_store(undated)  # no dates: one store
+
+
+def test_repeated_ids_are_dropped_and_bad_input_is_named():
+    feed = dated_feed((10,))
+    assert sum(map(len, partition_by_time(feed + feed[:2]))) == len(feed)
+    with pytest.raises(InputError, match=r"record 2: .*text"):
+        partition_by_time([feed[0], {"id": "x", "published": "2023-09-10"}])
+    with pytest.raises(InputError, match="days must be a positive"):
+        partition_by_time(feed, days=0)
+    with pytest.raises(InputError, match="overlap_days must be between 0 and days"):
+        partition_by_time(feed, days=5, overlap_days=7)
+    with pytest.raises(InputError, match="before origin"):
+        partition_by_time(feed, origin=datetime(2023, 9, 11, tzinfo=UTC))
+
+
+def test_dask_time_partitions_group_like_one_process():
+    bag = pytest.importorskip("dask.bag", reason="dask is a dev dependency; pip install -e '.[dev]'")
+    partitions = partition_by_time(dated_feed(), days=5, overlap_days=3)
+    grouped = bag.from_sequence(partitions, npartitions=len(partitions)).map(
+        group_partition, index_options=OPTIONS
+    )
+    by_dask = stitch(grouped.compute(scheduler="processes", num_workers=2))
+    assert by_dask == stitch(group_partition(p, index_options=OPTIONS) for p in partitions)
+    assert groups(by_dask) == one_store(dated_feed())
+
+
+def test_worker_processes_group_like_one_process():
+    feed = dated_feed()
+    alone = group_by_time(feed, 5, 3, index_options=OPTIONS)
+    assert group_by_time(feed, 5, 3, index_options=OPTIONS, workers=2) == alone
