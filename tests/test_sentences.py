@@ -103,6 +103,18 @@ def test_caption_paragraph_and_inline_photo_credit():
     assert result[2] == ("Hai nhà lãnh đạo hội đàm trong nhiều giờ.", SentenceKind.LEAD)
 
 
+def test_a_paragraph_ending_with_a_credit_outside_parentheses_is_a_caption():
+    result = kinds(
+        "Cháy rừng lan rộng ở Hy Lạp, hàng nghìn người phải sơ tán.\n"
+        "Một lính cứu hỏa dập lửa ở Pallini, gần Athens, Hy Lạp. Ảnh: Reuters\n"
+        "Tên lửa SLS trong một cuộc thử nghiệm vào tháng 6.2022 - Ảnh: NASA\n"
+        "Ảnh hưởng của nắng nóng: mất mùa, thiếu nước."
+    )
+    assert [kind for _, kind in result] == [
+        SentenceKind.LEAD, SentenceKind.NOISE, SentenceKind.NOISE, SentenceKind.NOISE, SentenceKind.BODY
+    ]
+
+
 def test_dateline_prefix_is_removed_from_the_first_sentence():
     result = kinds("QUỐC TẾ - Hôm 13/9, hai nhà lãnh đạo đã gặp nhau tại Nga.\n(Dân trí) - Câu sau.")
     assert result[0][0] == "Hôm 13/9, hai nhà lãnh đạo đã gặp nhau tại Nga."

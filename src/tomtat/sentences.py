@@ -39,8 +39,12 @@ _CAPTION = re.compile(
     r"^\(?\s*(ảnh|ảnh minh họa|ảnh minh hoạ|nguồn ảnh|video|clip|đồ họa|đồ hoạ|infographic|photo)\s*[:\-–]",
     re.IGNORECASE,
 )
+# A paragraph that ends with a photo credit is a caption, whether the credit is in parentheses or
+# follows the description ("Cháy rừng gần Athens. Ảnh: Reuters", "... tháng 6.2022 - Ảnh: NASA").
 _TRAILING_CAPTION = re.compile(
-    r"\(\s*(ảnh|ảnh minh họa|ảnh minh hoạ|nguồn|video|clip|đồ họa|đồ hoạ|photo)\s*:[^()]*\)\s*$",
+    r"(?:\(\s*(ảnh|ảnh minh họa|ảnh minh hoạ|nguồn|video|clip|đồ họa|đồ hoạ|photo)\s*:[^()]*\)"
+    r"|(?:\s[-–—]\s*|[.!?”\"]\s+)(ảnh|ảnh minh họa|ảnh minh hoạ|nguồn ảnh|video|clip|đồ họa|đồ hoạ|photo)"
+    r"\s*:\s*[^.!?()]{1,80})\s*$",
     re.IGNORECASE,
 )
 _INLINE_CAPTION = re.compile(
