@@ -2,6 +2,7 @@ import pytest
 
 from tomtat.sentences import (
     infer_title,
+    opens_quotation,
     refers_back,
     segment,
     segment_article,
@@ -210,6 +211,8 @@ def test_a_quoted_paragraph_is_split_like_any_text():
         "Triều Tiên có thể giúp ích cho mục tiêu này.",
         "Các số liệu nói trên chưa được công bố.",
         "Họ đã rời Hà Nội hôm qua.",
+        "- Thứ ba, cả hai nước đều coi Mỹ là đối thủ.",  # the third item of a list
+        "Hai khoản cộng lại là gần 1 tỉ đồng”.",  # the end of a quotation opened before
     ],
 )
 def test_a_sentence_that_leans_on_the_one_before_refers_back(sentence):
@@ -226,6 +229,8 @@ def test_a_sentence_that_leans_on_the_one_before_refers_back(sentence):
         "Anh sẽ viện trợ thêm vũ khí cho Ukraine.",  # the country
         "Theo đó, mỗi lít xăng giảm 500 đồng.",  # a connective: it reads on its own
         "Giá xăng giảm 500 đồng mỗi lít từ chiều nay.",
+        "Thứ Ba tuần trước, giá xăng giảm 500 đồng.",  # a weekday, not a list item
+        "Ông Nguyễn Văn A nói: “Chúng tôi đã sẵn sàng”.",  # a quotation opened and closed
     ],
 )
 def test_a_sentence_that_stands_alone_does_not_refer_back(sentence):
@@ -243,3 +248,9 @@ def test_a_multi_megabyte_article_on_one_line_segments_in_linear_time():
     sentences = segment([Article(text=line)]).sentences
     assert time.perf_counter() - started < 10
     assert len(sentences) == 44_000
+
+
+def test_a_sentence_that_opens_a_quotation_it_does_not_close():
+    assert opens_quotation("Ông nói: “Tất nhiên mọi thứ đã thay đổi.")
+    assert not opens_quotation("Ông nói: “Tất nhiên mọi thứ đã thay đổi”.")
+    assert not opens_quotation("Hai khoản cộng lại là gần 1 tỉ đồng”.")

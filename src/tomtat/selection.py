@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from tomtat.sentences import refers_back
+from tomtat.sentences import opens_quotation, refers_back
 from tomtat.text import count_syllables, match_tokens, ngrams
 from tomtat.types import Sentence
 
@@ -166,13 +166,19 @@ def select(
 
 
 def predecessors(sentences: Sequence[Sentence]) -> list[int | None]:
-    """For each sentence that :func:`refers_back`, the index in ``sentences`` of the one before it in its
-    article (-1 when that one is not among them); ``None`` for a sentence that stands alone."""
+    """What each sentence waits for: ``None`` when it stands alone; for one that :func:`refers_back`, the
+    index in ``sentences`` of the one before it in its article; -1 (never) when that one is not among
+    them, or when the sentence :func:`opens_quotation` that the summary could not close."""
     where = {(s.doc, s.position): i for i, s in enumerate(sentences)}
-    return [
-        where.get((s.doc, s.position - 1), -1) if s.position > 0 and refers_back(s.text) else None
-        for s in sentences
-    ]
+
+    def waits_for(sentence: Sentence) -> int | None:
+        if opens_quotation(sentence.text):
+            return -1
+        if sentence.position > 0 and refers_back(sentence.text):
+            return where.get((sentence.doc, sentence.position - 1), -1)
+        return None
+
+    return [waits_for(s) for s in sentences]
 
 
 def order(sentences: list[Sentence]) -> list[Sentence]:

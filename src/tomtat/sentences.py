@@ -216,6 +216,7 @@ _TIME_OPENING = re.compile(
     _OPENING + r"(?:tuần|tháng|năm|hôm|sáng|trưa|chiều|tối|đêm|ngày|mùa|dịp|lần|thời điểm) này\b",
     re.IGNORECASE,
 )
+_LATER_ITEM = re.compile(_OPENING + r"thứ (?:hai|ba|tư|năm|sáu|bảy|tám|chín|mười),", re.IGNORECASE)
 _REFERRING_ANYWHERE = re.compile(
     r"\b(?:nói trên|kể trên|trên đây|(?:điều|việc|vấn đề|đề xuất|vị|thông tin|quyết định|động thái|chủ đề"
     r"|mục tiêu|kế hoạch|trường hợp|sự việc|vụ việc|vụ án|hành động|tình trạng|con số|lời hứa|sự kiện"
@@ -224,14 +225,23 @@ _REFERRING_ANYWHERE = re.compile(
 )
 
 
+def opens_quotation(sentence: str) -> bool:
+    """Whether ``sentence`` opens a quotation that only a later sentence closes (a quotation too long to
+    keep in one piece, see :data:`MAX_PROTECTED_QUOTE`): alone, it would leave the quote open."""
+    return sentence.count("“") > sentence.count("”")
+
+
 def refers_back(sentence: str) -> bool:
-    """Whether ``sentence`` leans on the one before it ("Điều này cho thấy ...", "Ông cũng nói ...").
+    """Whether ``sentence`` leans on the one before it ("Điều này cho thấy ...", "Ông cũng nói ...",
+    "Thứ ba, ...", or the end of a quotation opened there).
 
     Such a sentence read without its predecessor leaves the reader asking "which one?", so selection
     takes it only after the sentence it follows. Rules over the first words and a closed list of
     abstract nouns: they miss some references, but what they flag nearly always is one.
     """
-    if _REFERRING_OPENING.match(sentence):
+    if _REFERRING_OPENING.match(sentence) or _LATER_ITEM.match(sentence):
+        return True
+    if sentence.count("”") > sentence.count("“"):
         return True
     pronoun = _PRONOUN_OPENING.match(sentence)
     if pronoun and pronoun.group(1).islower():
