@@ -91,8 +91,9 @@ def test_greedy_coverage_waits_for_the_sentence_a_sentence_follows():
     assert 2 not in greedy_coverage(ids, lengths, scores, 9, 0.1, follows=[None, None, -1])
 
 
-def test_a_quotation_the_summary_could_not_close_is_left_out():
+def test_a_quotation_the_summary_could_not_close_or_a_lead_in_is_left_out():
     opened = "Ông Nguyễn Văn A nói: “Cầu mới giúp người dân hai bên sông đi lại thuận tiện hơn nhiều."
     closed = "Chúng tôi sẽ giữ cầu cũ cho người đi bộ và xe đạp”."
-    chosen = select(sentences(opened, closed, BRIDGE), np.array([0.9, 0.9, 0.2]), 200)
+    lead_in = "Cầu mới có bốn điểm nổi bật về thiết kế và công nghệ thi công như sau:"
+    chosen = select(sentences(opened, closed, lead_in, BRIDGE), np.array([0.9, 0.9, 0.9, 0.2]), 200)
     assert [s.text for s in chosen] == [BRIDGE]

@@ -2,7 +2,7 @@ import pytest
 
 from tomtat.sentences import (
     infer_title,
-    opens_quotation,
+    leads_on,
     refers_back,
     segment,
     segment_article,
@@ -250,7 +250,8 @@ def test_a_multi_megabyte_article_on_one_line_segments_in_linear_time():
     assert len(sentences) == 44_000
 
 
-def test_a_sentence_that_opens_a_quotation_it_does_not_close():
-    assert opens_quotation("Ông nói: “Tất nhiên mọi thứ đã thay đổi.")
-    assert not opens_quotation("Ông nói: “Tất nhiên mọi thứ đã thay đổi”.")
-    assert not opens_quotation("Hai khoản cộng lại là gần 1 tỉ đồng”.")
+def test_a_sentence_that_opens_what_a_later_one_completes_leads_on():
+    assert leads_on("Ông nói: “Tất nhiên mọi thứ đã thay đổi.")
+    assert leads_on("Một số bình luận của khán giả:")
+    assert not leads_on("Ông nói: “Tất nhiên mọi thứ đã thay đổi”.")
+    assert not leads_on("Hai khoản cộng lại là gần 1 tỉ đồng”.")

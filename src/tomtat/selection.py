@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from tomtat.sentences import opens_quotation, refers_back
+from tomtat.sentences import leads_on, refers_back
 from tomtat.text import count_syllables, match_tokens, ngrams
 from tomtat.types import Sentence
 
@@ -168,11 +168,11 @@ def select(
 def predecessors(sentences: Sequence[Sentence]) -> list[int | None]:
     """What each sentence waits for: ``None`` when it stands alone; for one that :func:`refers_back`, the
     index in ``sentences`` of the one before it in its article; -1 (never) when that one is not among
-    them, or when the sentence :func:`opens_quotation` that the summary could not close."""
+    them, or when the sentence :func:`leads_on` to one the summary would not have."""
     where = {(s.doc, s.position): i for i, s in enumerate(sentences)}
 
     def waits_for(sentence: Sentence) -> int | None:
-        if opens_quotation(sentence.text):
+        if leads_on(sentence.text):
             return -1
         if sentence.position > 0 and refers_back(sentence.text):
             return where.get((sentence.doc, sentence.position - 1), -1)

@@ -225,10 +225,11 @@ _REFERRING_ANYWHERE = re.compile(
 )
 
 
-def opens_quotation(sentence: str) -> bool:
-    """Whether ``sentence`` opens a quotation that only a later sentence closes (a quotation too long to
-    keep in one piece, see :data:`MAX_PROTECTED_QUOTE`): alone, it would leave the quote open."""
-    return sentence.count("“") > sentence.count("”")
+def leads_on(sentence: str) -> bool:
+    """Whether ``sentence`` opens something only a later sentence completes: a quotation it does not
+    close (one too long to keep in one piece, see :data:`MAX_PROTECTED_QUOTE`) or, ending with a colon,
+    a list or a statement ("Một số bình luận của khán giả:"). Alone, it would leave the reader hanging."""
+    return sentence.count("“") > sentence.count("”") or sentence.rstrip().endswith(":")
 
 
 def refers_back(sentence: str) -> bool:
