@@ -97,3 +97,10 @@ def test_a_quotation_the_summary_could_not_close_or_a_lead_in_is_left_out():
     lead_in = "Cầu mới có bốn điểm nổi bật về thiết kế và công nghệ thi công như sau:"
     chosen = select(sentences(opened, closed, lead_in, BRIDGE), np.array([0.9, 0.9, 0.9, 0.2]), 200)
     assert [s.text for s in chosen] == [BRIDGE]
+
+
+def test_a_paraphrase_without_any_figure_is_skipped_too():
+    first = "Chris Rock cho hay anh đã từ chối lời mời dẫn lễ trao giải Oscar năm sau"
+    again = "Chris Rock từ chối lời mời dẫn giải thưởng của Viện Hàn lâm năm tới"
+    assert [s.text for s in select(sentences(first, again), np.array([0.9, 0.8]), 200)] == [first]
+    assert len(select(sentences(first, OTHER), np.array([0.9, 0.8]), 200)) == 2  # new words: kept

@@ -9,10 +9,10 @@ covers, minus a margin per syllable spent:
 so a sentence repeating bigrams already in the summary is worth little without a hard similarity
 threshold, and a long sentence must earn its length. A paraphrase from another outlet still brings new
 bigrams, though ("Ngày 12/3, cầu ... thông xe" after "Sáng 12/3/2026, ... khánh thành cầu ..."), so one
-rule is hard: a sentence whose figures (numbers, dates) are all in the summary already and whose bigrams
-are at least :data:`RESTATED` covered restates a fact the summary has, and is skipped. On 5-fold CV it
-changes 1 summary in 9 and costs under 0.1 ROUGE-2 (docs/model.md); the same fact from three outlets
-appears once. A sentence that
+rule is hard: a sentence that states no figure (number, date) the summary lacks and whose bigrams are
+at least :data:`RESTATED` covered restates a fact the summary has, and is skipped ("Chris Rock từ chối
+lời mời dẫn giải thưởng ..." after "Chris Rock cho hay anh đã từ chối lời mời dẫn Oscar 2023"). On
+5-fold CV it costs nothing (docs/model.md); the same fact from three outlets appears once. A sentence that
 leans on the one before it ("Điều này ...", "Ông cũng nói ...", :func:`tomtat.sentences.refers_back`)
 is taken only once that one is in the summary, where ordering puts it right before; alone it would leave
 the reader asking what "this" is. On the same CV this costs nothing (docs/model.md). The set
@@ -107,9 +107,10 @@ def greedy_coverage(
 ) -> list[int]:
     """Positions (into ``ids``) chosen greedily by marginal value per syllable; see the module docstring.
 
-    With ``facts`` (each sentence's :func:`figures`), a sentence whose figures are all stated already and
-    whose bigrams are at least ``restated`` covered is never chosen. With ``follows``, sentence ``i`` is
-    chosen only after sentence ``follows[i]`` (never when that is -1); ``None`` means it stands alone.
+    With ``facts`` (each sentence's :func:`figures`), a sentence whose figures (if any) are all stated
+    already and whose bigrams are at least ``restated`` covered is never chosen. With ``follows``,
+    sentence ``i`` is chosen only after sentence ``follows[i]`` (never when that is -1); ``None`` means
+    it stands alone.
     """
     vocabulary = 1 + max((int(a.max()) for a in ids if len(a)), default=0)
     flat = np.concatenate([*ids, np.zeros(0, dtype=np.int64)])
@@ -129,10 +130,10 @@ def greedy_coverage(
         new = np.bincount(owner, weights=~covered[flat], minlength=len(ids))
         ratio = (score * new - margin * length) / np.maximum(length, 1.0)
         ratio[~available | waiting | (length > remaining)] = -np.inf
-        if facts is not None and stated:
+        if facts is not None and chosen:
             repeats = (bigrams > 0) & (bigrams - new >= restated * bigrams) & available
             for i in np.flatnonzero(repeats):
-                if facts[i] and facts[i] <= stated:
+                if facts[i] <= stated:
                     ratio[i] = -np.inf
         best = int(np.argmax(ratio)) if len(ratio) else -1
         if best < 0 or ratio[best] <= 0:
