@@ -212,6 +212,7 @@ def test_a_quoted_paragraph_is_split_like_any_text():
         "Các số liệu nói trên chưa được công bố.",
         "Họ đã rời Hà Nội hôm qua.",
         "- Thứ ba, cả hai nước đều coi Mỹ là đối thủ.",  # the third item of a list
+        "Đây chỉ là 2 trong số các mô hình đang được triển khai.",
         "Hai khoản cộng lại là gần 1 tỉ đồng”.",  # the end of a quotation opened before
     ],
 )
@@ -229,6 +230,7 @@ def test_a_sentence_that_leans_on_the_one_before_refers_back(sentence):
         "Anh sẽ viện trợ thêm vũ khí cho Ukraine.",  # the country
         "Theo đó, mỗi lít xăng giảm 500 đồng.",  # a connective: it reads on its own
         "Giá xăng giảm 500 đồng mỗi lít từ chiều nay.",
+        "Đông Anh có mưa lớn chiều nay.",
         "Thứ Ba tuần trước, giá xăng giảm 500 đồng.",  # a weekday, not a list item
         "Ông Nguyễn Văn A nói: “Chúng tôi đã sẵn sàng”.",  # a quotation opened and closed
     ],
@@ -255,3 +257,8 @@ def test_a_sentence_that_opens_what_a_later_one_completes_leads_on():
     assert leads_on("Một số bình luận của khán giả:")
     assert not leads_on("Ông nói: “Tất nhiên mọi thứ đã thay đổi”.")
     assert not leads_on("Hai khoản cộng lại là gần 1 tỉ đồng”.")
+
+
+def test_a_bullet_glued_to_the_end_of_a_sentence_is_dropped():
+    result = kinds("Nhà đầu tư có rủi ro khi doanh nghiệp không trả được nợ gốc, lãi trái phiếu.•")
+    assert result[0][0] == "Nhà đầu tư có rủi ro khi doanh nghiệp không trả được nợ gốc, lãi trái phiếu."

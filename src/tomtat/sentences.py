@@ -168,9 +168,10 @@ def _quoted_spans(line: str) -> list[tuple[int, int]]:
 
 
 def clean_sentence(text: str) -> str:
-    """Remove what never belongs in a summary sentence but sits inside one (inline photo credits)."""
+    """Remove what never belongs in a summary sentence but sits inside one (inline photo credits, a
+    bullet glued to its end)."""
     text = _INLINE_CAPTION.sub("", text)
-    return text.strip()
+    return text.strip().rstrip("•●■▪►").rstrip()  # "... lãi trái phiếu.•"
 
 
 def noise_reason(sentence: str, line: str, *, caption_line: bool | None = None) -> str | None:
@@ -207,7 +208,7 @@ _OPENING = r"^[\s\"“‘'(«\[–-]*"
 _REFERRING_OPENING = re.compile(
     _OPENING + r"(?:(?:điều|việc|chuyện|vấn đề|động thái|con số|thông tin|báo|hãng|người|số|đợt|quyết định"
     r"|ông|bà|anh|chị) (?:này|đó|trên)"
-    r"|đây là|đó là|đây cũng là|đó cũng là|họ|nó|ông ấy|bà ấy|anh ấy|chị ấy)\b",
+    r"|đây|đó|họ|nó|ông ấy|bà ấy|anh ấy|chị ấy)\b",
     re.IGNORECASE,
 )
 _PRONOUN_OPENING = re.compile(_OPENING + r"(?:ông|bà|chị) (\w)", re.IGNORECASE)  # "Ông cũng", not "Ông Kim"
