@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import resource
@@ -356,6 +357,159 @@ def scale(data: Path, sizes: tuple[int, ...]) -> list[dict]:
     return results
 
 
+# --- (c) grouping split by time ranges -------------------------------------------------------------
+
+PARTITION_SIZES = (10_000,)
+# (label, range days, overlap days, origin shift in days, workers); shift 0 is the default origin (the
+# earliest day), which puts each range boundary at the start of a monthly burst of the synthetic corpus.
+PARTITION_RUNS = (
+    ("one store", 0, 0, 0, 1),
+    ("30-day ranges, boundaries between bursts", 30, 7, 15, 1),
+    ("30-day ranges, boundaries between bursts", 30, 7, 15, 2),
+    ("30-day ranges, boundaries at each burst's start", 30, 7, 0, 1),
+    ("30-day ranges, boundaries at each burst's start", 30, 7, 0, 2),
+    ("30-day ranges, boundaries 3 days into each burst", 30, 7, 3, 1),
+    ("10-day ranges", 10, 7, 0, 1),
+)
+
+
+def union_stitch(results: list[list[tuple[str, str, bool]]]) -> dict[str, str]:
+    """The rule tomtat.parallel.stitch replaced: any two local stories sharing an article are one."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            key = parent[key]
+        return key
+
+    first: dict[str, str] = {}
+    for result in results:
+        for article, local, _ in result:
+            a, b = root(first.setdefault(article, local)), root(local)
+            if a != b:
+                parent[b] = a
+    return {article: root(local) for article, local in first.items()}
+
+
+def partition_child(feed: Path, days: float, overlap: float, shift: float, workers: int) -> dict:
+    """Runs in its own process: group ``feed`` in one in-memory store, or by time ranges, and report."""
+    from tomtat.feeds import read_feed
+    from tomtat.parallel import group_by_time, group_partition, partition_by_time, stitch
+    from tomtat.store import Store
+
+    articles = [item for item in read_feed(feed)]
+    truth = {a.id: a.id.rsplit("-", 1)[0] for a in articles}
+    extra: dict = {}
+    started = time.perf_counter()
+    if not days:
+        with Store.memory() as store:
+            report = store.ingest(articles, batch_size=500)
+        predicted = {a.article_id: a.story_id for a in report.assignments}
+        grouped = len(articles)
+    else:
+        earliest = min(a.published for a in articles if a.published is not None)
+        origin = earliest.date() - timedelta(days=(days - shift) % days)
+        partitions = partition_by_time(articles, days, overlap, origin=origin)
+        grouped = sum(map(len, partitions))
+        if workers == 1:  # what group_by_time does with one worker, keeping the ranges' results
+            results = [group_partition(p) for p in partitions]
+            predicted = stitch(results)
+            extra["union"] = bcubed(union_stitch(results), truth)
+            extra["union_stories"] = len(set(union_stitch(results).values()))
+        else:
+            predicted = group_by_time(articles, days, overlap, origin=origin, workers=workers)
+        extra["partitions"] = len(partitions)
+    seconds = time.perf_counter() - started
+    p, r, f = bcubed(predicted, truth)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker
+    return {"seconds": seconds, "precision": p, "recall": r, "f1": f, "stories": len(set(predicted.values())),
+            "true_stories": len(set(truth.values())), "grouped": grouped, "peak_mb": peak_rss_mb(),
+            "worker_peak_mb": children if workers > 1 else None, **extra}
+
+
+def partitions_bench(data: Path, sizes: tuple[int, ...]) -> dict:
+    from tomtat.parallel import partition_by_time
+
+    records, truth, _ = load_pooled(data)
+    rows = []
+    load = os.getloadavg()[0]  # other work on the machine slows the worker rows most
+    with tempfile.TemporaryDirectory() as scratch:
+        for size in sizes:
+            feed = Path(scratch) / f"feed-{size}.jsonl"
+            with open(feed, "w", encoding="utf-8") as out:
+                for record in synthetic_corpus(records, truth, size):
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            for label, days, overlap, shift, workers in PARTITION_RUNS:
+                note = f"partitions: {size} articles, {label}, {workers} worker(s) ..."
+                print(note, file=sys.stderr, flush=True)
+                done = subprocess.run(
+                    [sys.executable, __file__, "--partition-child", str(feed), str(days), str(overlap),
+                     str(shift), str(workers)],
+                    capture_output=True, text=True, check=True,
+                )
+                row = json.loads(done.stdout) | {"size": size, "label": label, "days": days,
+                                                 "overlap": overlap, "workers": workers}
+                rows.append(row)
+                print(f"  {json.dumps(row)}", file=sys.stderr, flush=True)
+    abmusu = partition_by_time(records)
+    return {"rows": rows, "abmusu": [(p.key, len(p)) for p in abmusu], "abmusu_articles": len(records),
+            "load": (load, os.getloadavg()[0])}
+
+
+def render_partitions(result: dict, command: str) -> str:
+    lines = [
+        "## Stories: grouping split by time ranges",
+        "",
+        f"Regenerate: `{command}` (bench/bench_stories.py).",
+        "",
+        "The synthetic scale corpus (above: one story per AbMuSu story and 30-day era, its articles "
+        "published within 5 days at the start of each era, so it comes in monthly bursts) grouped in one "
+        "in-memory store, or cut by `tomtat.parallel.partition_by_time` into ranges that overlap by 7 days, "
+        "each range grouped in its own in-memory store (`group_partition`) and the ranges stitched "
+        "(`stitch`). Where the range boundaries fall is moved with `origin`. Each row runs in a fresh "
+        "process; 1 worker runs the ranges one after another in that process, 2 workers in two worker "
+        "processes (`group_by_time(workers=2)`; peak RSS given for the main process / the largest worker). "
+        "*Grouped* counts articles including the second copy of each overlap article. The *plain union* "
+        "columns stitch the same range results by joining any two local stories that share an article.",
+        "",
+        "| articles | grouping | ranges | workers | grouped | seconds | peak RSS MB | stories (true) "
+        "| B-cubed P | R | F1 | plain union P / F1 (stories) |",
+        "|---:|---|---:|---:|---:|---:|---|---|---:|---:|---:|---|",
+    ]
+    for r in result["rows"]:
+        rss = f"{r['peak_mb']:.0f}" + (f" / {r['worker_peak_mb']:.0f}" if r["worker_peak_mb"] else "")
+        union = "–"
+        if "union" in r:
+            union = f"{r['union'][0]:.3f} / {r['union'][2]:.3f} ({r['union_stories']:,})"
+        lines.append(
+            f"| {r['size']:,} | {r['label']} | {r.get('partitions', 1)} | {r['workers']} | "
+            f"{r['grouped']:,} | {r['seconds']:.1f} | {rss} | {r['stories']:,} ({r['true_stories']:,}) | "
+            f"{r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {union} |"
+        )
+    one = {r["size"]: r for r in result["rows"] if not r["days"]}
+    worst = {}
+    for r in result["rows"]:
+        if r["days"]:
+            gap = abs(r["f1"] - one[r["size"]]["f1"])
+            worst[r["size"]] = max(worst.get(r["size"], 0.0), gap)
+    keys = ", ".join(f"{key} ({n})" for key, n in result["abmusu"])
+    lines += [
+        "",
+        "Largest F1 difference from one store: "
+        + ", ".join(f"{size:,} articles {gap:.4f}" for size, gap in worst.items())
+        + f". The pooled AbMuSu ({result['abmusu_articles']} articles) has no publication dates, so "
+        f"`partition_by_time` gives one partition, {keys}: partitioning does not apply there and its "
+        "grouping is the one-store grouping measured above.",
+        "",
+        f"Python {platform.python_version()} on {platform.machine()} with {os.cpu_count()} cores, "
+        f"measured {date.today()}; 1-minute load average {result['load'][0]:.1f} before the runs and "
+        f"{result['load'][1]:.1f} after (above 0, other processes shared the cores, which slows the "
+        "2-worker rows most).",
+    ]
+    return "\n".join(lines)
+
+
 # --- report ----------------------------------------------------------------------------------------
 
 
@@ -465,13 +619,34 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="print the section, leave the doc alone")
     parser.add_argument("--child", nargs=2, metavar=("FEED", "DB"), help=argparse.SUPPRESS)
     parser.add_argument("--no-pass", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--partitions", type=int, nargs="*", metavar="SIZE",
+        help="only the time-range grouping comparison (section stories-partitions), at these sizes "
+        f"(default {' '.join(map(str, PARTITION_SIZES))})",
+    )
+    parser.add_argument("--partition-child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(scale_child(Path(args.child[0]), Path(args.child[1]), regroup=not args.no_pass)))
         return 0
+    if args.partition_child:
+        feed, *numbers = args.partition_child
+        days, overlap, shift = (float(number) for number in numbers[:3])
+        print(json.dumps(partition_child(Path(feed), days, overlap, shift, int(numbers[3]))))
+        return 0
     if not (args.data / "train.jsonl").is_file():
         print(f"bench_stories: AbMuSu not found at {args.data}", file=sys.stderr)
         return 2
+    if args.partitions is not None:
+        sizes = tuple(args.partitions) or PARTITION_SIZES
+        command = "python bench/bench_stories.py --partitions" + "".join(
+            f" {size}" for size in sizes if sizes != PARTITION_SIZES
+        )
+        text = render_partitions(partitions_bench(args.data, sizes), command)
+        print(text)
+        if not args.no_write:
+            write_section("stories-partitions", text)
+        return 0
     print("quality: 5 shuffles × 2 batch sizes ...", file=sys.stderr, flush=True)
     q = quality(args.data)
     s = scale(args.data, tuple(args.sizes))

@@ -322,13 +322,14 @@ def group_by_time(
     overlap_days: float = 7,
     *,
     workers: int = 1,
+    origin: datetime | date | None = None,
     regroup: bool = True,
     index_options: Mapping[str, Any] | None = None,
     batch_size: int = 500,
 ) -> dict[str, str]:
     """:func:`partition_by_time`, :func:`group_partition` over each range (in ``workers`` processes on
     this machine), then :func:`stitch`: article id → story key, without summaries."""
-    partitions = partition_by_time(records, days, overlap_days)
+    partitions = partition_by_time(records, days, overlap_days, origin=origin)
     work = partial(group_partition, regroup=regroup, index_options=index_options, batch_size=batch_size)
     if workers <= 1 or len(partitions) <= 1:
         return stitch(map(work, partitions))
