@@ -20,6 +20,11 @@
     own; we report articles/s, peak memory, the grouping's B-cubed F1 against the synthetic truth, and
     the throughput ratio to the smallest size.
 
+(c) ``--partitions [SIZE ...]`` (alone, not part of ``make bench-stories``): the synthetic corpus grouped
+    in one in-memory store against ``tomtat.parallel`` time ranges (30 and 10 days, 7-day overlap,
+    boundaries moved with ``origin``) stitched back, with 1 and 2 worker processes; B-cubed, stories,
+    seconds, peak RSS, and the plain union-find stitch for comparison. Section ``stories-partitions``.
+
 The results replace the section between ``<!-- BEGIN stories -->`` and ``<!-- END stories -->`` in
 docs/benchmarks.md; other sections are left alone.
 """
