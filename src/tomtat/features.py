@@ -120,13 +120,24 @@ class FeatureMatrix:
     values: np.ndarray
     names: tuple[str, ...] = FEATURE_NAMES
     bigrams: BigramMatrix | None = None
+    # Each candidate's matching tokens (text.match_tokens), so later stages do not tokenize it again.
+    tokens: tuple[tuple[str, ...], ...] = ()
 
 
 def candidates_of(story: Story) -> list[Sentence]:
     """Sentences that may appear in a summary: not noise, and long enough to say something."""
-    return [
-        s for s in story.sentences if not s.is_noise and len(match_tokens(s.text)) >= MIN_CANDIDATE_TOKENS
-    ]
+    return _candidates_and_tokens(story)[0]
+
+
+def _candidates_and_tokens(story: Story) -> tuple[list[Sentence], list[tuple[str, ...]]]:
+    candidates, tokens = [], []
+    for sentence in story.sentences:
+        if not sentence.is_noise:
+            words = tuple(match_tokens(sentence.text))
+            if len(words) >= MIN_CANDIDATE_TOKENS:
+                candidates.append(sentence)
+                tokens.append(words)
+    return candidates, tokens
 
 
 class _Incidence:
@@ -324,11 +335,10 @@ def _anchors(story: Story) -> dict[int, list[Sentence]]:
 
 def extract(story: Story) -> FeatureMatrix:
     """Compute :data:`FEATURE_NAMES` for every candidate sentence of ``story``."""
-    candidates = candidates_of(story)
+    candidates, toks = _candidates_and_tokens(story)
     if not candidates:
         return FeatureMatrix(candidates=(), values=np.zeros((0, len(FEATURE_NAMES))))
     doc_count = len(story.articles)
-    toks = [match_tokens(s.text) for s in candidates]
     bigrams = [set(ngrams(t, 2)) for t in toks]
     unigrams = [set(t) for t in toks]
 
@@ -517,7 +527,7 @@ def extract(story: Story) -> FeatureMatrix:
             ranks[mask] = _ranks(base[mask, column[name]])
         extra.append(ranks)
     values = np.column_stack([base, *extra])
-    sentence_matrix = FeatureMatrix(candidates=tuple(candidates), values=values)
+    sentence_matrix = FeatureMatrix(candidates=tuple(candidates), values=values, tokens=tuple(toks))
     return dataclasses.replace(sentence_matrix, bigrams=extract_bigrams(story, sentence_matrix))
 
 
@@ -579,7 +589,7 @@ def extract_bigrams(story: Story, matrix: FeatureMatrix) -> BigramMatrix:
     """
     candidates = matrix.candidates
     vocabulary: dict[Bigram, int] = {}
-    token_lists = [match_tokens(s.text) for s in candidates]
+    token_lists = matrix.tokens or [tuple(match_tokens(s.text)) for s in candidates]
     ids = tuple(
         np.asarray([vocabulary.setdefault(g, len(vocabulary)) for g in ngrams(t, 2)], np.int64)
         for t in token_lists

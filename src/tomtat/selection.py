@@ -148,14 +148,25 @@ def greedy_coverage(
 
 
 def select(
-    candidates: Sequence[Sentence], scores: np.ndarray, budget: int, margin: float = MARGIN
+    candidates: Sequence[Sentence],
+    scores: np.ndarray,
+    budget: int,
+    margin: float = MARGIN,
+    tokens: Sequence[tuple[str, ...]] = (),
 ) -> list[Sentence]:
-    """The sentences of the summary (at most ``budget`` syllables), in reading order."""
+    """The sentences of the summary (at most ``budget`` syllables), in reading order.
+
+    ``tokens`` are the candidates' matching tokens when the caller has them already (the feature
+    matrix does); otherwise each shortlisted sentence is tokenized here, once.
+    """
     scores = np.asarray(scores, dtype=np.float64)
     lengths = [count_syllables(s.text) for s in candidates]
-    tokens = functools.cache(lambda i: tuple(match_tokens(candidates[i].text)))  # each sentence once
-    kept = shortlist(lengths, scores, budget, tokens)
-    ids = bigram_ids([tokens(i) for i in kept])
+    if tokens:
+        tokens_of: Callable[[int], tuple[str, ...]] = tokens.__getitem__
+    else:
+        tokens_of = functools.cache(lambda i: tuple(match_tokens(candidates[i].text)))
+    kept = shortlist(lengths, scores, budget, tokens_of)
+    ids = bigram_ids([tokens_of(i) for i in kept])
     facts = [figures(candidates[i].text) for i in kept]
     follows = predecessors([candidates[i] for i in kept])
     picked = greedy_coverage(

@@ -103,7 +103,7 @@ def summarize(
     story = truncate(segment(docs), MAX_CANDIDATE_SENTENCES)
     matrix = features.extract(story)
     scores = (scorer or default_scorer()).predict(matrix)
-    chosen = selection.select(matrix.candidates, scores, budget)
+    chosen = selection.select(matrix.candidates, scores, budget, tokens=matrix.tokens)
     sentences = tuple(
         SummarySentence(text=s.text, doc=docs[s.doc].source, doc_index=s.doc, sentence=s.index)
         for s in chosen
