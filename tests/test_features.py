@@ -91,3 +91,9 @@ def test_large_input_paths_give_the_same_features(monkeypatch, kim_putin_dir):
         monkeypatch.undo()
         assert np.array_equal(dense.values, chunked.values)
         assert np.array_equal(dense.bigrams.values, chunked.bigrams.values)
+
+
+def test_the_matrix_carries_each_candidates_tokens_for_later_stages():
+    matrix = extract(story())
+    assert len(matrix.tokens) == len(matrix.candidates) > 0
+    assert all(list(t) == match_tokens(s.text) for s, t in zip(matrix.candidates, matrix.tokens, strict=True))

@@ -104,3 +104,12 @@ def test_a_paraphrase_without_any_figure_is_skipped_too():
     again = "Chris Rock từ chối lời mời dẫn giải thưởng của Viện Hàn lâm năm tới"
     assert [s.text for s in select(sentences(first, again), np.array([0.9, 0.8]), 200)] == [first]
     assert len(select(sentences(first, OTHER), np.array([0.9, 0.8]), 200)) == 2  # new words: kept
+
+
+def test_given_tokens_select_the_same_as_tokenizing_here():
+    from tomtat.text import match_tokens
+
+    cands = sentences(FACT, OTHER, FACT_AGAIN, BRIDGE, LEANING)
+    scores = np.array([0.9, 0.5, 0.85, 0.4, 0.7])
+    given = [tuple(match_tokens(s.text)) for s in cands]
+    assert select(cands, scores, 40, tokens=given) == select(cands, scores, 40)
