@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Hashable, Mapping
 
 import numpy as np
 import pytest
@@ -118,7 +119,8 @@ def corpus(per_story: int = 3) -> list[tuple[str, str, str]]:
     return items
 
 
-def partition(stories: dict[str, int]) -> set[frozenset[str]]:
+def partition(stories: Mapping[str, Hashable]) -> set[frozenset[str]]:
+    """The grouping as a set of groups of keys, whatever the story labels are."""
     groups: dict[int, set[str]] = {}
     for key, story in stories.items():
         groups.setdefault(story, set()).add(key)

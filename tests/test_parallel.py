@@ -10,6 +10,7 @@ import pytest
 
 from sample_articles import ARTICLE_A, ARTICLE_B
 from test_clustering import STORIES, make_article
+from test_clustering import partition as groups
 from tomtat.corpus import read_line
 from tomtat.errors import InputError
 from tomtat.parallel import (
@@ -91,13 +92,6 @@ def dated_feed(days: tuple[int, ...] = (10, 25)) -> list[dict]:
                     {"id": f"{story}{start}-{number}", "title": title, "text": text, "published": published}
                 )
     return items
-
-
-def groups(assignment: dict[str, str]) -> set[frozenset[str]]:
-    found: dict[str, set[str]] = {}
-    for article, story in assignment.items():
-        found.setdefault(story, set()).add(article)
-    return {frozenset(g) for g in found.values()}
 
 
 def one_store(items: list[dict]) -> set[frozenset[str]]:
