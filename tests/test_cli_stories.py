@@ -116,6 +116,20 @@ def test_digest_writes_one_line_per_story(tmp_path):
     assert not list(tmp_path.glob("*.db"))  # in memory only
 
 
+def test_digest_and_stories_in_worker_processes_give_the_same_output(tmp_path):
+    write_feed(tmp_path / "feed.jsonl", 12)
+    alone = tomtat("digest", "feed.jsonl", "-o", "one.jsonl", "-q", cwd=tmp_path)
+    together = tomtat("digest", "feed.jsonl", "-o", "two.jsonl", "-q", "--workers", "2", cwd=tmp_path)
+    assert alone.returncode == together.returncode == 0, together.stderr
+    assert (tmp_path / "two.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+    assert tomtat("ingest", "feed.jsonl", "--db", "s.db", "-q", cwd=tmp_path).returncode == 0
+    listed = tomtat("stories", "--db", "s.db", "-f", "json", "--workers", "2", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    stories = json.loads(listed.stdout)
+    expected = [json.loads(line)["summary"] for line in (tmp_path / "one.jsonl").read_text().splitlines()]
+    assert sorted(story["summary"] for story in stories) == sorted(expected)
+
+
 def test_no_regroup_keeps_arrival_decisions(tmp_path):
     from tomtat.cli import build_parser
     from tomtat.store import digest

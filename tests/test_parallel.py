@@ -16,6 +16,7 @@ from tomtat.errors import InputError
 from tomtat.parallel import (
     group_by_time,
     group_partition,
+    map_in_workers,
     partition_by_time,
     stitch,
     summarize_items,
@@ -62,6 +63,16 @@ def test_worker_processes_give_the_same_records_in_the_same_order():
     alone = list(summarize_items(items, words=60, workers=1))
     assert list(summarize_items(items, words=60, workers=2)) == alone
     assert len(alone) == 12
+
+
+def test_workers_run_one_thread_each_and_the_parent_keeps_its_environment(monkeypatch):
+    import os
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")  # the user's own setting is kept
+    names = ["OMP_NUM_THREADS", "MKL_NUM_THREADS"]
+    assert list(map_in_workers(os.getenv, names, workers=2)) == ["1", "3"]
+    assert "OMP_NUM_THREADS" not in os.environ and os.environ["MKL_NUM_THREADS"] == "3"
 
 
 def test_dask_partitions_give_what_one_process_gives():

@@ -35,6 +35,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _add_workers_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers", "-j", type=_positive_int, default=1, metavar="N",
+        help="summarize in N processes (default 1; about N times faster on N free cores, output identical)",
+    )
+
+
 def _add_words_option(parser: argparse.ArgumentParser) -> None:
     from tomtat.summarizer import DEFAULT_WORDS
 
@@ -93,10 +100,7 @@ def _add_batch_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("input", metavar="IN.jsonl", help="stories, one per line ('-' for stdin)")
     parser.add_argument("-o", "--output", metavar="OUT.jsonl", required=True, help="'-' for stdout")
     _add_words_option(parser)
-    parser.add_argument(
-        "--workers", "-j", type=_positive_int, default=1, metavar="N",
-        help="summarize in N processes (default 1; about N times faster on N free cores, output identical)",
-    )
+    _add_workers_option(parser)
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     parser.set_defaults(handler=_cmd_batch)
 
@@ -421,6 +425,7 @@ def _add_stories_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--limit", type=_positive_int, metavar="N", help="only the N most recently active")
     parser.add_argument("--format", "-f", choices=("table", "json"), default="table")
     _add_words_option(parser)
+    _add_workers_option(parser)
     parser.set_defaults(handler=_cmd_stories)
 
 
@@ -438,7 +443,7 @@ def _cmd_stories(args: argparse.Namespace) -> int:
     if not Path(args.db).is_file():
         raise InputError(f"{args.db}: no such database; create it with `tomtat ingest FILE --db {args.db}`")
     with Store(args.db) as store:
-        stories = store.stories(since=args.since, words=args.words, limit=args.limit)
+        stories = store.stories(since=args.since, words=args.words, limit=args.limit, workers=args.workers)
     if args.format == "json":
         print(json.dumps([s.to_dict() for s in stories], ensure_ascii=False, indent=2))
         return 0
@@ -464,6 +469,7 @@ def _add_digest_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", metavar="STORIES.jsonl", required=True, help="'-' for stdout")
     _add_words_option(parser)
     _add_regroup_option(parser)
+    _add_workers_option(parser)
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     parser.set_defaults(handler=_cmd_digest)
 
@@ -474,7 +480,7 @@ def _cmd_digest(args: argparse.Namespace) -> int:
     _check_output(args.output, args.input)
     feed, update, close = _feed_progress(args, "article")
     try:
-        result = digest(feed, words=args.words, progress=update, regroup=args.regroup)
+        result = digest(feed, words=args.words, progress=update, regroup=args.regroup, workers=args.workers)
     finally:
         close()
     _report_skipped(result.report.errors)

@@ -28,20 +28,24 @@ import itertools
 import json
 import math
 import multiprocessing
+import os
 import signal
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from multiprocessing import resource_tracker
-from typing import Any
+from typing import Any, TypeVar
 
 from tomtat.corpus import Cluster, LineError, read_line
 from tomtat.errors import InputError, TomtatError
 from tomtat.feeds import IncomingArticle, parse_record
 from tomtat.summarizer import DEFAULT_WORDS, check_words, summarize
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 STORIES_PER_TASK = 4  # per round trip to a worker: small stories cost ~30 ms, so send a few at once
 TASKS_IN_FLIGHT = 16  # per worker: keeps workers busy while bounding what waits in memory
@@ -60,24 +64,29 @@ def summarize_item(item: Cluster | LineError, words: int = DEFAULT_WORDS) -> dic
 def summarize_items(
     items: Iterable[Cluster | LineError], words: int = DEFAULT_WORDS, workers: int = 1
 ) -> Iterator[dict[str, Any]]:
-    """Output records for ``items``, in their order, summarized by ``workers`` processes.
-
-    The input is read lazily and at most ``workers × TASKS_IN_FLIGHT × STORIES_PER_TASK`` stories wait
-    in memory, so a file of any size streams through. Workers are started fresh (``spawn``), not forked:
-    a fork copies LightGBM's thread pool in whatever state it is in.
-    """
+    """Output records for ``items``, in their order, summarized by ``workers`` processes
+    (:func:`map_in_workers`)."""
     check_words(words)
-    work = partial(summarize_item, words=words)
+    yield from map_in_workers(partial(summarize_item, words=words), items, workers)
+
+
+def map_in_workers(function: Callable[[T], R], items: Iterable[T], workers: int = 1) -> Iterator[R]:
+    """``map(function, items)`` in ``workers`` processes, in order, for work of a few ms or more per
+    item (a story's summary). ``function`` and the items must pickle. The input is read lazily and at
+    most ``workers × TASKS_IN_FLIGHT × STORIES_PER_TASK`` items wait in memory, so any number streams
+    through. Workers are started fresh (``spawn``), not forked: a fork copies LightGBM's thread pool in
+    whatever state it is in.
+    """
     if workers <= 1:
-        yield from map(work, items)
+        yield from map(function, items)
         return
     window = workers * TASKS_IN_FLIGHT * STORIES_PER_TASK
     iterator = iter(items)
     pool = _start_workers(workers)
     try:
         while chunk := list(itertools.islice(iterator, window)):
-            yield from pool.map(work, chunk, chunksize=STORIES_PER_TASK)
-    finally:  # on Ctrl-C or a closed output, drop the queued stories instead of finishing them
+            yield from pool.map(function, chunk, chunksize=STORIES_PER_TASK)
+    finally:  # on Ctrl-C or a closed output, drop the queued items instead of finishing them
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -106,13 +115,27 @@ def _start_workers(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("spawn")
     resource_tracker.ensure_running()  # first: starting it unblocks SIGINT in this thread
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    saved = {name: os.environ.get(name) for name in _THREAD_LIMITS}
+    for name in _THREAD_LIMITS:
+        os.environ.setdefault(name, "1")
     try:
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
         for _ in range(workers):  # with spawn, the pool starts one process per submit while none is idle
             pool.submit(int)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return pool
+
+
+# One thread per worker, unless the user says otherwise: the workers are the parallelism. Each numpy
+# (OpenBLAS) would start a thread per core on top; with 2 workers on 2 cores, 300 story summaries then
+# took 8.1 s instead of 4.6 s (9.0 s in one process).
+_THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _ignore_interrupts() -> None:

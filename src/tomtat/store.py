@@ -35,6 +35,7 @@ from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,7 @@ import numpy as np
 from tomtat.errors import InputError, TomtatError
 from tomtat.facts import Facts
 from tomtat.feeds import FeedError, IncomingArticle, parse_published, parse_record
-from tomtat.types import Summary, SummarySentence
+from tomtat.types import Article, Summary, SummarySentence
 
 if TYPE_CHECKING:
     from tomtat.clustering import StoryIndex
@@ -723,13 +724,15 @@ class Store:
         *,
         words: int = DEFAULT_WORDS,
         limit: int | None = None,
+        workers: int = 1,
     ) -> list[StoryRecord]:
         """Stories active at or after ``since`` (latest article published then, or ingested then when
         undated), most recently active first, each with a summary of at most ``words`` syllables; at most
         ``limit`` of them (the most recent) when given.
 
         Only stories changed since their last summary (or summarized at another length) are summarized
-        again; the rest come from the database. Stories past ``limit`` are not summarized at all.
+        again, in ``workers`` processes (:func:`tomtat.parallel.map_in_workers`); the rest come from the
+        database. Stories past ``limit`` are not summarized at all.
         """
         if limit is not None and limit < 0:
             raise InputError(f"limit must be 0 or more, got {limit}")
@@ -742,7 +745,27 @@ class Store:
                 "ORDER BY COALESCE(last, updated) DESC, id DESC LIMIT :limit",
                 {"since": threshold, "limit": -1 if limit is None else limit},
             ).fetchall()
+            if workers > 1:
+                self._summarize_stale([story for (story,) in rows], words, workers)
             return [record for (story,) in rows if (record := self._story(story, words)) is not None]
+
+    def _summarize_stale(self, stories: list[int], words: int, workers: int) -> None:
+        """Summarize, in worker processes, the stories whose stored summary is missing or stale, and
+        store the summaries, so that :meth:`_story` finds them fresh."""
+        from tomtat.parallel import map_in_workers
+        from tomtat.summarizer import summarize
+
+        stale = [story for story in stories if not self._has_fresh_summary(story, words)]
+        inputs = (self._summary_input(story) for story in stale)
+        summaries = map_in_workers(partial(summarize, words=words), inputs, workers)
+        for story, summary in zip(stale, summaries, strict=True):
+            self._save_summary(story, summary, words)
+
+    def _has_fresh_summary(self, story: int, words: int) -> bool:
+        row = self._db.execute(
+            "SELECT dirty, summary, summary_words FROM stories WHERE id = ?", (story,)
+        ).fetchone()
+        return row is not None and not row[0] and row[1] is not None and row[2] == words
 
     def story(self, story_id: str, *, words: int = DEFAULT_WORDS) -> StoryRecord | None:
         """One story by its id (``"s12"``), or None when there is no such story.
@@ -790,8 +813,11 @@ class Store:
 
     def _summarize(self, story: int, words: int) -> Summary:
         from tomtat.summarizer import summarize
-        from tomtat.types import Article
 
+        return summarize(self._summary_input(story), words=words)
+
+    def _summary_input(self, story: int) -> list[Article]:
+        """The articles a story's summary is made from: its latest originals, oldest first."""
         rows = self._db.execute(
             "SELECT id, title, text FROM articles WHERE story = ? AND copy_of IS NULL "
             "ORDER BY COALESCE(published, ingested) DESC, seq DESC LIMIT ?",
@@ -801,8 +827,7 @@ class Store:
             rows = self._db.execute(
                 "SELECT id, title, text FROM articles WHERE story = ? ORDER BY seq LIMIT 1", (story,)
             ).fetchall()
-        articles = [Article(text=text, title=title, source=key) for key, title, text in reversed(rows)]
-        return summarize(articles, words=words)
+        return [Article(text=text, title=title, source=key) for key, title, text in reversed(rows)]
 
     def _save_summary(self, story: int, summary: Summary, words: int) -> None:
         """Cache a summary; skipped (not an error) when another process holds the write lock."""
@@ -862,15 +887,17 @@ def digest(
     progress: Callable[[int], None] | None = None,
     index_options: Mapping[str, Any] | None = None,
     regroup: bool = True,
+    workers: int = 1,
 ) -> DigestResult:
     """Ingest, group and summarize in one go with an in-memory store (``tomtat digest``).
 
     Stories come back in order of their first article's arrival, so the output follows the input.
-    ``regroup=False`` skips the re-assignment pass (see :class:`Store`).
+    ``regroup=False`` skips the re-assignment pass (see :class:`Store`); ``workers`` processes write
+    the summaries.
     """
     with Store.memory(index_options=index_options, regroup=regroup) as store:
         report = store.ingest(items, batch_size=batch_size, progress=progress)
-        records = store.stories(words=words)
+        records = store.stories(words=words, workers=workers)
     order = {a.article_id: i for i, a in enumerate(report.assignments)}
     ranked = sorted(records, key=lambda r: min(order.get(a, 0) for a in r.article_ids))
     return DigestResult(stories=tuple(ranked), report=report)
