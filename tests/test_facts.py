@@ -152,6 +152,16 @@ def test_places_come_after_location_words_and_people_do_not():
     assert "Putin" not in names and "Kim" not in names
 
 
+def test_a_name_after_an_administrative_noun_is_a_place_without_a_location_word():
+    found = facts(
+        "Sáng 12/3, UBND tỉnh Nghệ An tổ chức lễ khánh thành cầu nối thành phố Vinh với huyện Nghi Xuân.",
+        "Người dân thị xã Từ Sơn cũng đến dự lễ thông xe.",
+    )
+    names = [p.name for p in found.where]
+    assert {"tỉnh Nghệ An", "thành phố Vinh", "huyện Nghi Xuân", "thị xã Từ Sơn"} <= set(names)
+    assert "Từ Sơn" not in {e.name for e in found.who}
+
+
 # --- quotes ------------------------------------------------------------------------------------------
 
 

@@ -483,6 +483,9 @@ _PLACE_NOUNS = _words(
     "bang|thủ đô|sông|biển|đảo|núi|vịnh|eo biển|bán đảo|khu|làng|bản|đường|phố|ga|ga tàu|nhà ga|"
     "vùng biển|thủ phủ|quần đảo|hồ|đèo|cửa khẩu|quảng trường|bờ biển|miền|hạt|châu|phía bắc|phía nam"
 )
+# Place nouns that make the name after them a place with no location word before ("UBND tỉnh Nghệ An
+# tổ chức ...", "nối thành phố Vinh với huyện Nghi Xuân").
+_ADMINISTRATIVE_NOUNS = _words("thành phố|tp|tỉnh|huyện|xã|quận|phường|thị xã|thị trấn")
 # Words that start sentences capitalized and are never part of a name.
 _STARTERS = (
     _STOP
@@ -1146,7 +1149,10 @@ def _places(
         lowered = [w.lower() for w in words]
         noun = next((n for n in (4, 3, 2, 1) if " ".join(lowered[-n:]) in _PLACE_NOUNS), 0)
         cue = lowered[: len(lowered) - noun]
-        if not cue or not (cue[-1] in _LOCATION_CUES or " ".join(cue[-2:]) in _LOCATION_CUES):
+        administrative = noun and " ".join(lowered[-noun:]) in _ADMINISTRATIVE_NOUNS  # "UBND tỉnh Nghệ An"
+        if not administrative and (
+            not cue or not (cue[-1] in _LOCATION_CUES or " ".join(cue[-2:]) in _LOCATION_CUES)
+        ):
             continue
         acronym = any(len(w) > 1 and w.isupper() for w in run.name.split())
         if run.key not in _STARTERS and not (acronym and not noun):
