@@ -162,6 +162,16 @@ def test_a_name_after_an_administrative_noun_is_a_place_without_a_location_word(
     assert "Từ Sơn" not in {e.name for e in found.who}
 
 
+def test_a_capitalized_common_noun_after_a_location_word_is_not_a_place():
+    found = facts(
+        "Dự luật được thông qua tại Kỳ họp thứ 4 và công bố tại Chương trình thời sự tối qua.",
+        "Đoàn đại biểu đã có mặt ở Huế vào sáng nay, sau đó tới Rome hôm 3/8.",
+    )
+    names = {p.name for p in found.where}
+    assert {"Huế", "Rome"} <= names
+    assert not names & {"Kỳ", "Chương"}
+
+
 # --- quotes ------------------------------------------------------------------------------------------
 
 

@@ -461,7 +461,8 @@ _COUNTRIES = _words(
 # Capitals that lead name runs as often as countries do ("Bình Nhưỡng", "Moscow").
 _KNOWN_PLACES = _COUNTRIES | _words(
     "Moscow|Moskva|Matxcova|Washington|Bắc Kinh|Seoul|Tokyo|Bình Nhưỡng|Kiev|Kyiv|London|Paris|Berlin|"
-    "Hà Nội|TP.HCM|TP HCM|Đà Nẵng|Hải Phòng|Cần Thơ|Đài Bắc|Bangkok|Jakarta|Manila|Phnom Penh|Viêng Chăn"
+    "Hà Nội|TP.HCM|TP HCM|Đà Nẵng|Hải Phòng|Cần Thơ|Đài Bắc|Bangkok|Jakarta|Manila|Phnom Penh|Viêng Chăn|"
+    "Huế|Vinh|Nha Trang|Đà Lạt|Vũng Tàu|Quy Nhơn|Buôn Ma Thuột|Hạ Long"
 ) | _words(  # Vietnam's provinces, so that "Chủ tịch UBND tỉnh Hậu Giang Đồng Văn Thanh" names a person
     "An Giang|Bà Rịa - Vũng Tàu|Bà Rịa-Vũng Tàu|Vũng Tàu|Bắc Giang|Bắc Kạn|Bạc Liêu|Bắc Ninh|Bến Tre|"
     "Bình Định|Bình Dương|Bình Phước|Bình Thuận|Cà Mau|Cao Bằng|Đắk Lắk|Đắk Nông|Điện Biên|Đồng Nai|"
@@ -1155,6 +1156,8 @@ def _places(
         ):
             continue
         acronym = any(len(w) > 1 and w.isupper() for w in run.name.split())
+        if not noun and _opens_common_compound(run) and run.key not in _PLACE_KEYS:
+            continue
         if run.key not in _STARTERS and not (acronym and not noun):
             evidence[run.key] = " ".join([*words[len(words) - noun :], run.name]) if noun else run.name
     for run, _cite, _order in runs:
@@ -1165,6 +1168,30 @@ def _places(
         if run.key in evidence:
             bag.add(run.key, cite, order)
     return {key: (evidence[key], bag.sources[key], bag.first[key]) for key in bag.first}
+
+
+def _opens_common_compound(run: _Run) -> bool:
+    """A lone capitalized syllable followed by a lowercase content word starts a capitalized common
+    noun ("tại Kỳ họp thứ 4", "tại Chương trình", "ở Khu vực"), not a place name; before a function
+    word it is a name ("ở Huế vào", "tại Rome và")."""
+    following = run.after(20).split(" ", 2)
+    if " " in run.name or len(following) < 2 or following[0] != "":
+        return False
+    word = following[1]
+    return (
+        bool(_VIETNAMESE_SYLLABLE.match(run.name.lower()))  # "Rome hôm 3/8", "Geneva ngày": foreign names
+        and bool(word)
+        and word[0].islower()
+        and word.isalpha()
+        and word not in _STOP
+    )
+
+
+_VIETNAMESE_VOWELS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵ"
+_VIETNAMESE_SYLLABLE = re.compile(
+    rf"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?[{_VIETNAMESE_VOWELS}]{{1,3}}"
+    r"(?:ng|nh|ch|[cmnpt])?$"
+)
 
 
 def _rank_places(places: dict[str, tuple[str, dict[Source, None], int]], top: int) -> tuple[PlaceFact, ...]:
