@@ -160,6 +160,9 @@ def test_a_name_after_an_administrative_noun_is_a_place_without_a_location_word(
     names = [p.name for p in found.where]
     assert {"tỉnh Nghệ An", "thành phố Vinh", "huyện Nghi Xuân", "thị xã Từ Sơn"} <= set(names)
     assert "Từ Sơn" not in {e.name for e in found.who}
+    holder = facts("Chủ tịch UBND thành phố Từ Sơn Lê Xuân Lợi cho biết dự án sẽ xong trong năm nay.")
+    assert [p.name for p in holder.where] == ["thành phố Từ Sơn"]
+    assert [e.name for e in holder.who if e.kind == "person"] == ["Lê Xuân Lợi"]
 
 
 def test_a_capitalized_common_noun_after_a_location_word_is_not_a_place():

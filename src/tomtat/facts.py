@@ -1108,8 +1108,21 @@ def _capitalized_runs(text: str) -> list[_Run]:
         if split and split.end() < end:
             runs.append(_Run(text, start, start + len(split.group().rstrip())))
             start = split.end()
+        elif _ADMINISTRATIVE_BEFORE_RE.search(text, max(0, start - 12), start):
+            holder = _HOLDER_RE.search(text, start + 1, end)  # "thành phố Từ Sơn Lê Xuân Lợi"
+            if holder:
+                runs.append(_Run(text, start, holder.start() - 1))
+                start = holder.start()
         runs.append(_Run(text, start, end))
     return runs
+
+
+_ADMINISTRATIVE_BEFORE_RE = re.compile(
+    r"(?<!\w)(?:" + _alternation(_ADMINISTRATIVE_NOUNS) + r") $", re.IGNORECASE
+)
+# A common family name inside a run, after at least one word and before another: where a place named
+# after an administrative noun ends and the name of its office holder begins.
+_HOLDER_RE = re.compile(r"(?<= )(?:" + _alternation(_FAMILY_NAMES) + r") (?=\w)")
 
 
 def _names_someone(role: str) -> bool:
