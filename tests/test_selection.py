@@ -86,9 +86,11 @@ def test_greedy_coverage_waits_for_the_sentence_a_sentence_follows():
     ids = [np.array([0, 1]), np.array([2, 3]), np.array([4, 5])]
     lengths = [3, 3, 3]
     scores = [0.5, 0.9, 0.9]
-    assert sorted(greedy_coverage(ids, lengths, scores, 9, 0.1, follows=[None, 0, -1])) == [0, 1]
+    after_first, never = frozenset({0}), frozenset()
+    assert sorted(greedy_coverage(ids, lengths, scores, 9, 0.1, follows=[None, after_first, never])) == [0, 1]
     assert greedy_coverage(ids, lengths, scores, 9, 0.1, follows=[None, None, None]) != []
-    assert 2 not in greedy_coverage(ids, lengths, scores, 9, 0.1, follows=[None, None, -1])
+    assert 2 not in greedy_coverage(ids, lengths, scores, 9, 0.1, follows=[None, None, never])
+    assert 2 in greedy_coverage(ids, lengths, scores, 9, 0.1, follows=[None, None, frozenset({0, 1})])
 
 
 def test_a_quotation_the_summary_could_not_close_or_a_lead_in_is_left_out():
@@ -113,3 +115,13 @@ def test_given_tokens_select_the_same_as_tokenizing_here():
     scores = np.array([0.9, 0.5, 0.85, 0.4, 0.7])
     given = [tuple(match_tokens(s.text)) for s in cands]
     assert select(cands, scores, 40, tokens=given) == select(cands, scores, 40)
+
+
+def test_a_short_name_waits_for_the_sentence_that_gives_the_longer_one():
+    full = "Thủ tướng Đức Olaf Scholz cho biết Berlin sẽ không gửi thêm vũ khí"
+    short = "Ông Scholz nhắc lại quan điểm của Tổng thống Mỹ về loại vũ khí này"
+    other = "Quân đội Đức cần bảo đảm an ninh quốc gia cũng như khu vực"
+    chosen = select(sentences(full, short, other), np.array([0.05, 0.9, 0.5]), 200)
+    assert [s.text for s in chosen] == [other]  # its introduction is not worth taking, so neither is it
+    both = select(sentences(full, short, other), np.array([0.6, 0.9, 0.1]), 200)
+    assert [s.text for s in both][:2] == [full, short]

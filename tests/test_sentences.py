@@ -2,10 +2,12 @@ import pytest
 
 from tomtat.sentences import (
     infer_title,
+    introduces,
     leads_on,
     refers_back,
     segment,
     segment_article,
+    short_name,
     split_line,
     split_sentences,
 )
@@ -262,3 +264,13 @@ def test_a_sentence_that_opens_what_a_later_one_completes_leads_on():
 def test_a_bullet_glued_to_the_end_of_a_sentence_is_dropped():
     result = kinds("Nhà đầu tư có rủi ro khi doanh nghiệp không trả được nợ gốc, lãi trái phiếu.•")
     assert result[0][0] == "Nhà đầu tư có rủi ro khi doanh nghiệp không trả được nợ gốc, lãi trái phiếu."
+
+
+def test_a_short_name_is_placed_only_by_a_longer_one():
+    assert short_name("Ông Scholz nhắc lại quan điểm của Mỹ.") == "Scholz"
+    assert short_name("Bà Blackburn, một đảng viên Cộng hòa, đã tới Đài Bắc.") == "Blackburn"
+    assert short_name("Ông Olaf Scholz nhắc lại quan điểm của Mỹ.") is None
+    assert short_name("Ông cũng nói thêm.") is None
+    assert introduces("Thủ tướng Đức Olaf Scholz cho biết.", "Scholz")
+    assert introduces("Giáo sư Yang Moo-jin nói với NK News.", "Yang")
+    assert not introduces("Ông Scholz nói thêm.", "Scholz")

@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from tomtat.sentences import leads_on, refers_back
+from tomtat.sentences import introduces, leads_on, refers_back, short_name
 from tomtat.text import count_syllables, match_tokens, ngrams
 from tomtat.types import Sentence
 
@@ -105,14 +105,14 @@ def greedy_coverage(
     margin: float,
     facts: Sequence[frozenset[str]] | None = None,
     restated: float = RESTATED,
-    follows: Sequence[int | None] | None = None,
+    follows: Sequence[frozenset[int] | None] | None = None,
 ) -> list[int]:
     """Positions (into ``ids``) chosen greedily by marginal value per syllable; see the module docstring.
 
     With ``facts`` (each sentence's :func:`figures`), a sentence whose figures (if any) are all stated
     already and whose bigrams are at least ``restated`` covered is never chosen. With ``follows``,
-    sentence ``i`` is chosen only after sentence ``follows[i]`` (never when that is -1); ``None`` means
-    it stands alone.
+    sentence ``i`` is chosen only after one of the sentences in ``follows[i]`` (never when that is
+    empty); ``None`` means it stands alone.
     """
     vocabulary = 1 + max((int(a.max()) for a in ids if len(a)), default=0)
     flat = np.concatenate([*ids, np.zeros(0, dtype=np.int64)])
@@ -124,7 +124,10 @@ def greedy_coverage(
     available = np.ones(len(ids), dtype=bool)
     follows = [None] * len(ids) if follows is None else follows
     waiting = np.asarray([before is not None for before in follows], dtype=bool)
-    waits_for = np.asarray([-1 if before is None else before for before in follows], dtype=np.int64)
+    unlocked_by: dict[int, list[int]] = {}  # sentence → the waiting sentences it lets in
+    for i, before in enumerate(follows):
+        for j in before or ():
+            unlocked_by.setdefault(j, []).append(i)
     stated: set[str] = set()
     chosen: list[int] = []
     remaining = budget
@@ -146,7 +149,7 @@ def greedy_coverage(
         remaining -= lengths[best]
         if facts is not None:
             stated |= facts[best]
-        waiting &= waits_for != best
+        waiting[unlocked_by.get(best, [])] = False
 
 
 def select(
@@ -179,17 +182,27 @@ def select(
     return order([candidates[i] for i in chosen])
 
 
-def predecessors(sentences: Sequence[Sentence]) -> list[int | None]:
-    """What each sentence waits for: ``None`` when it stands alone; for one that :func:`refers_back`, the
-    index in ``sentences`` of the one before it in its article; -1 (never) when that one is not among
-    them, or when the sentence :func:`leads_on` to one the summary would not have."""
+def predecessors(sentences: Sequence[Sentence]) -> list[frozenset[int] | None]:
+    """What each sentence waits for, as indices into ``sentences`` (any one of them will do): ``None``
+    when it stands alone; for one that :func:`refers_back`, the one before it in its article; for one
+    that names someone by a short name ("Ông Scholz nói ..."), those before it in reading order that
+    give the longer name ("Thủ tướng Đức Olaf Scholz"). An empty set (never) when none of them is
+    among ``sentences``, or when the sentence :func:`leads_on` to one the summary would not have."""
     where = {(s.doc, s.position): i for i, s in enumerate(sentences)}
 
-    def waits_for(sentence: Sentence) -> int | None:
+    def waits_for(sentence: Sentence) -> frozenset[int] | None:
         if leads_on(sentence.text):
-            return -1
+            return frozenset()
         if sentence.position > 0 and refers_back(sentence.text):
-            return where.get((sentence.doc, sentence.position - 1), -1)
+            before = where.get((sentence.doc, sentence.position - 1))
+            return frozenset() if before is None else frozenset({before})
+        name = short_name(sentence.text)
+        if name is not None:
+            return frozenset(
+                i
+                for i, other in enumerate(sentences)
+                if (other.doc, other.index) < (sentence.doc, sentence.index) and introduces(other.text, name)
+            )
         return None
 
     return [waits_for(s) for s in sentences]

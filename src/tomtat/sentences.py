@@ -254,6 +254,32 @@ def refers_back(sentence: str) -> bool:
     return ("này" in lowered or "trên" in lowered) and bool(_REFERRING_ANYWHERE.search(sentence))
 
 
+_SHORT_NAME = re.compile(_OPENING + r"(?i:ông|bà|ngài) (\w[\w-]*)(?: (\w+))?")
+
+
+def short_name(sentence: str) -> str | None:
+    """The name a sentence opens with when it is one word after "Ông"/"Bà" ("Ông Scholz nói ..."), which
+    only a sentence giving the longer name ("Thủ tướng Đức Olaf Scholz") lets the reader place."""
+    match = _SHORT_NAME.match(sentence)
+    if match is None or not match.group(1)[0].isupper():
+        return None
+    following = match.group(2)
+    return match.group(1) if following is None or not following[0].isupper() else None
+
+
+def introduces(sentence: str, name: str) -> bool:
+    """Whether ``sentence`` gives ``name`` within a longer name ("Olaf Scholz", "Yang Moo-jin")."""
+    for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence):
+        before = [w for w in sentence[: match.start()].split()[-1:] if w.lower() not in _HONORIFICS]
+        after = sentence[match.end() :].split()[:1]
+        if any(word[:1].isupper() for word in before + after):
+            return True
+    return False
+
+
+_HONORIFICS = frozenset("ông bà ngài anh chị cô".split())
+
+
 def strip_dateline(sentence: str) -> str:
     """Drop a leading agency/section tag such as ``QUỐC TẾ -`` or ``(Dân trí) -``."""
     match = _DATELINE.match(sentence)
