@@ -15,13 +15,14 @@ lời mời dẫn giải thưởng ..." after "Chris Rock cho hay anh đã từ 
 5-fold CV it costs nothing (docs/model.md); the same fact from three outlets appears once. A sentence that
 leans on the one before it ("Điều này ...", "Ông cũng nói ...", :func:`tomtat.sentences.refers_back`)
 is taken only once that one is in the summary, where ordering puts it right before; alone it would leave
-the reader asking what "this" is. One that opens what only a later sentence completes (a quotation it
-does not close, a colon at its end: :func:`tomtat.sentences.leads_on`) is never taken. On the same CV
-these rules cost nothing (docs/model.md). The set
-function is submodular; it is maximized greedily by value per syllable under the budget, the standard
-budgeted-coverage heuristic. The margin λ is the precision a sentence's new bigrams must beat to be worth
-their length: adding text of precision ``p`` raises ROUGE F1 only if ``p`` exceeds about half the
-current F1, and the ranker's predictions are shrunk towards the mean, hence a small λ.
+the reader asking what "this" is; one that opens with a short name ("Ông Scholz ...") is taken only
+after a sentence that gives the longer name. One that opens what only a later sentence completes (a
+quotation it does not close, a colon at its end: :func:`tomtat.sentences.leads_on`) is never taken.
+On the same CV these rules cost nothing (docs/model.md). The set function is submodular; it is maximized
+greedily by value per syllable under the budget, the standard budgeted-coverage heuristic. The margin λ
+is the precision a sentence's new bigrams must beat to be worth their length: adding text of precision
+``p`` raises ROUGE F1 only if ``p`` exceeds about half the current F1, and the ranker's predictions are
+shrunk towards the mean, hence a small λ.
 
 The chosen sentences are ordered by article and position, which reads as one coherent text because news
 articles themselves go from the main fact to the background.
