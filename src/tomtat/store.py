@@ -745,27 +745,30 @@ class Store:
                 "ORDER BY COALESCE(last, updated) DESC, id DESC LIMIT :limit",
                 {"since": threshold, "limit": -1 if limit is None else limit},
             ).fetchall()
-            if workers > 1:
-                self._summarize_stale([story for (story,) in rows], words, workers)
-            return [record for (story,) in rows if (record := self._story(story, words)) is not None]
+            stories = [story for (story,) in rows]
+            made = self._summarize_stale(stories, words, workers) if workers > 1 else {}
+            records = (self._story(story, words, made.get(story)) for story in stories)
+            return [record for record in records if record is not None]
 
-    def _summarize_stale(self, stories: list[int], words: int, workers: int) -> None:
-        """Summarize, in worker processes, the stories whose stored summary is missing or stale, and
-        store the summaries, so that :meth:`_story` finds them fresh."""
+    def _summarize_stale(self, stories: list[int], words: int, workers: int) -> dict[int, Summary]:
+        """Summarize, in worker processes, the stories whose stored summary is missing or stale; store
+        the summaries and return them by story."""
         from tomtat.parallel import map_in_workers
         from tomtat.summarizer import summarize
 
         stale = [story for story in stories if not self._has_fresh_summary(story, words)]
         inputs = (self._summary_input(story) for story in stale)
         summaries = map_in_workers(partial(summarize, words=words), inputs, workers)
-        for story, summary in zip(stale, summaries, strict=True):
+        made = dict(zip(stale, summaries, strict=True))
+        for story, summary in made.items():
             self._save_summary(story, summary, words)
+        return made
 
     def _has_fresh_summary(self, story: int, words: int) -> bool:
         row = self._db.execute(
             "SELECT dirty, summary, summary_words FROM stories WHERE id = ?", (story,)
         ).fetchone()
-        return row is not None and not row[0] and row[1] is not None and row[2] == words
+        return row is not None and _is_fresh(*row, words)
 
     def story(self, story_id: str, *, words: int = DEFAULT_WORDS) -> StoryRecord | None:
         """One story by its id (``"s12"``), or None when there is no such story.
@@ -783,7 +786,9 @@ class Store:
                 row = found[0]  # that story was merged into another one: answer with the survivor
             return self._story(row, words)
 
-    def _story(self, story: int, words: int) -> StoryRecord | None:
+    def _story(self, story: int, words: int, summary: Summary | None = None) -> StoryRecord | None:
+        """The story's record; its summary is ``summary`` when given (just made), else the stored one
+        when fresh, else made now and stored."""
         db = self._db
         head = db.execute(
             "SELECT title, first, last, dirty, summary, summary_words FROM stories WHERE id = ? AND size > 0",
@@ -796,8 +801,8 @@ class Store:
             "SELECT id, copy_of FROM articles WHERE story = ? ORDER BY COALESCE(published, ingested), seq",
             (story,),
         ).fetchall()
-        fresh = not dirty and cached is not None and cached_words == words
-        summary = _summary_from_json(cached, words) if fresh else None
+        if summary is None and _is_fresh(dirty, cached, cached_words, words):
+            summary = _summary_from_json(cached, words)
         if summary is None:
             summary = self._summarize(story, words)
             self._save_summary(story, summary, words)
@@ -854,6 +859,11 @@ class Store:
                 self._db.execute("ROLLBACK")
             if not _is_busy(error) and "readonly" not in str(error):
                 raise
+
+
+def _is_fresh(dirty: int, cached: str | None, cached_words: int | None, words: int) -> bool:
+    """Whether a stored summary still holds: the story has not changed and it was made at this length."""
+    return not dirty and cached is not None and cached_words == words
 
 
 def _summary_from_json(payload: str, words: int) -> Summary | None:
