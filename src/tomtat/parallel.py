@@ -70,22 +70,25 @@ def summarize_items(
     yield from map_in_workers(partial(summarize_item, words=words), items, workers)
 
 
-def map_in_workers(function: Callable[[T], R], items: Iterable[T], workers: int = 1) -> Iterator[R]:
+def map_in_workers(
+    function: Callable[[T], R], items: Iterable[T], workers: int = 1, per_task: int = STORIES_PER_TASK
+) -> Iterator[R]:
     """``map(function, items)`` in ``workers`` processes, in order, for work of a few ms or more per
-    item (a story's summary). ``function`` and the items must pickle. The input is read lazily and at
-    most ``workers × TASKS_IN_FLIGHT × STORIES_PER_TASK`` items wait in memory, so any number streams
-    through. Workers are started fresh (``spawn``), not forked: a fork copies LightGBM's thread pool in
-    whatever state it is in.
+    item (a story's summary), sent ``per_task`` items at a time (1 for long items, such as a time
+    range to group). ``function`` and the items must pickle. The input is read lazily and at most
+    ``workers × TASKS_IN_FLIGHT × per_task`` items wait in memory, so any number streams through.
+    Workers are started fresh (``spawn``), not forked: a fork copies LightGBM's thread pool in whatever
+    state it is in.
     """
     if workers <= 1:
         yield from map(function, items)
         return
-    window = workers * TASKS_IN_FLIGHT * STORIES_PER_TASK
+    window = workers * TASKS_IN_FLIGHT * per_task
     iterator = iter(items)
     pool = _start_workers(workers)
     try:
         while chunk := list(itertools.islice(iterator, window)):
-            yield from pool.map(function, chunk, chunksize=STORIES_PER_TASK)
+            yield from pool.map(function, chunk, chunksize=per_task)
     finally:  # on Ctrl-C or a closed output, drop the queued items instead of finishing them
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -354,13 +357,7 @@ def group_by_time(
     this machine), then :func:`stitch`: article id → story key, without summaries."""
     partitions = partition_by_time(records, days, overlap_days, origin=origin)
     work = partial(group_partition, regroup=regroup, index_options=index_options, batch_size=batch_size)
-    if workers <= 1 or len(partitions) <= 1:
-        return stitch(map(work, partitions))
-    pool = _start_workers(min(workers, len(partitions)))
-    try:
-        return stitch(pool.map(work, partitions))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    return stitch(map_in_workers(work, partitions, min(workers, len(partitions)), per_task=1))
 
 
 def _partition_of(local: str) -> str:
