@@ -165,6 +165,20 @@ def test_a_name_after_an_administrative_noun_is_a_place_without_a_location_word(
     assert [e.name for e in holder.who if e.kind == "person"] == ["Lê Xuân Lợi"]
 
 
+def test_a_place_named_like_a_country_keeps_its_whole_name():
+    found = facts(
+        "Sáng 5/3, UBND huyện Đức Hòa tổ chức hội nghị với người dân xã Mỹ Yên.",
+        "Đoàn công tác sau đó đến tỉnh Lào Cai rồi sang Nhật Bản làm việc với doanh nghiệp ở Lào Cai.",
+    )
+    names = {p.name for p in found.where}
+    assert {"huyện Đức Hòa", "xã Mỹ Yên", "tỉnh Lào Cai", "Nhật Bản"} <= names
+    assert not names & {"huyện Đức", "xã Mỹ", "tỉnh Lào", "Nhật"}
+    assert "Bản" not in {e.name for e in found.who}
+    # a country still opens a title: "Tổng thống Nga Vladimir Putin" names Putin
+    putin = facts("Tổng thống Nga Vladimir Putin đã tiếp đón nhà lãnh đạo Triều Tiên.")
+    assert "Vladimir Putin" in {e.name for e in putin.who}
+
+
 def test_a_capitalized_common_noun_after_a_location_word_is_not_a_place():
     found = facts(
         "Dự luật được thông qua tại Kỳ họp thứ 4 và công bố tại Chương trình thời sự tối qua.",

@@ -1076,8 +1076,10 @@ def _name_key(name: str) -> str:
 
 
 _COUNTRY_KEYS = {_name_key(c) for c in _COUNTRIES}
+_COUNTRY_ONLY_KEYS = _COUNTRY_KEYS - {_name_key(p) for p in _KNOWN_PLACES - _COUNTRIES}
 _PLACE_KEYS = {_name_key(c) for c in _KNOWN_PLACES}
-_COUNTRY_PREFIX_RE = re.compile(r"(?:" + _alternation(_KNOWN_PLACES | _KNOWN_ORGS) + r")\s+(?=\S)")
+# "$" (the run's end): a run that is one known place whole ("Lào Cai") is not split at a shorter one ("Lào").
+_COUNTRY_PREFIX_RE = re.compile(r"(?:" + _alternation(_KNOWN_PLACES | _KNOWN_ORGS) + r")(?:\s+(?=\S)|$)")
 _NAME_SYLLABLES = _FAMILY_NAMES | _words("Hoàng|Phan|Hồ|Lý|Đinh|Đoàn|Lâm|Tô|Cao|Văn|Thị")
 _NAME_BEFORE_RE = re.compile(r"(?<!\w)(?:" + _alternation(_NAME_SYLLABLES) + r") $")
 _KNOWN_PLACE_RE = re.compile(r"(?<!\w)(?:" + _alternation(_KNOWN_PLACES) + r")(?!\w)")
@@ -1088,7 +1090,8 @@ _OPENING = " “\"‘'(-–—["
 
 def _capitalized_runs(text: str) -> list[_Run]:
     """Maximal runs of adjacent capitalized words; a country leading a run is split off
-    ("Tổng thống Nga Vladimir Putin" → "Nga", "Vladimir Putin")."""
+    ("Tổng thống Nga Vladimir Putin" → "Nga", "Vladimir Putin"), but not after an administrative noun,
+    where it opens a Vietnamese place's own name ("huyện Đức Hòa")."""
     runs: list[_Run] = []
     opening = len(text) - len(text.lstrip(_OPENING))  # a run starting here starts the sentence
     for match in _RUN_RE.finditer(text):
@@ -1104,11 +1107,14 @@ def _capitalized_runs(text: str) -> list[_Run]:
                 start += len(words.pop(0)) + 1  # sentence-initial capital: "Hôm", "Theo", "Ông"
         if end <= start:
             continue
+        administrative = _ADMINISTRATIVE_BEFORE_RE.search(text, max(0, start - 12), start)
         split = _COUNTRY_PREFIX_RE.match(text, start, end)
+        if split and administrative and _name_key(split.group()) in _COUNTRY_ONLY_KEYS:
+            split = None  # a district named like a country: "huyện Đức Hòa", "xã Mỹ Yên"
         if split and split.end() < end:
             runs.append(_Run(text, start, start + len(split.group().rstrip())))
             start = split.end()
-        elif _ADMINISTRATIVE_BEFORE_RE.search(text, max(0, start - 12), start):
+        elif administrative:
             holder = _HOLDER_RE.search(text, start + 1, end)  # "thành phố Từ Sơn Lê Xuân Lợi"
             if holder:
                 runs.append(_Run(text, start, holder.start() - 1))
