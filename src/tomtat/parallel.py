@@ -106,9 +106,13 @@ def summarize_partition(lines: Iterable[str | bytes], words: int = DEFAULT_WORDS
     return [json.dumps(summarize_item(item, words), ensure_ascii=False) for item in items if item is not None]
 
 
-def _start_workers(workers: int) -> ProcessPoolExecutor:
+def _start_workers(
+    workers: int, initializer: Callable[..., object] | None = None, initargs: tuple[Any, ...] = ()
+) -> ProcessPoolExecutor:
     """A pool whose ``workers`` processes are already started and leave Ctrl-C to the parent, which
     stops the pool and reports once: a worker interrupted while it imports would print a traceback.
+    ``initializer(*initargs)``, when given, then runs in each worker before its first task (the HTTP
+    service loads the model there); it must pickle.
 
     A terminal's Ctrl-C reaches every process of the group, so each worker must ignore it from its very
     first instruction. Python handlers do not survive ``exec``, a blocked signal mask does: SIGINT is
@@ -122,7 +126,9 @@ def _start_workers(workers: int) -> ProcessPoolExecutor:
     for name in _THREAD_LIMITS:
         os.environ.setdefault(name, "1")
     try:
-        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
+        pool = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker, initargs=(initializer, initargs)
+        )
         for _ in range(workers):  # with spawn, the pool starts one process per submit while none is idle
             pool.submit(int)
     finally:
@@ -144,6 +150,12 @@ _THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _init_worker(initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+    _ignore_interrupts()
+    if initializer is not None:
+        initializer(*initargs)
 
 
 # --- grouping by time ranges ------------------------------------------------------------------------
