@@ -499,3 +499,85 @@ def test_json_past_the_parsers_limits_is_not_called_non_utf8(client: TestClient,
     response = client.post("/v1/summarize", content=content, headers={"content-type": "application/json"})
     error = assert_error(response, 400, "malformed_json")
     assert "nest" in error["message"] and "number" in error["message"], error["message"]
+
+
+# --- summaries in worker processes (create_app(workers=N)) -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pooled() -> TestClient:
+    """The ``client`` app, with its summaries made in 2 worker processes."""
+    app = create_app(limits=Limits(max_body_bytes=64 * 1024, max_articles=5), workers=2)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+WORKER_REQUESTS = {
+    "plain": {"articles": ARTICLES, "words": 60},
+    "with_articles": {"articles": ARTICLES, "words": 80, "with_articles": True},
+    "default_words": {"articles": [{"text": ARTICLE_A}, {"text": ARTICLE_B}]},
+    "lead": {"articles": [{"text": ARTICLE_A, "lead": "Hà Nội sẽ có 300 xe buýt điện."}], "words": 40},
+}
+
+
+@pytest.mark.parametrize("request_body", WORKER_REQUESTS.values(), ids=WORKER_REQUESTS.keys())
+def test_workers_answer_the_same_bytes_as_threads(
+    client: TestClient, pooled: TestClient, request_body: dict[str, Any]
+) -> None:
+    alone = client.post("/v1/summarize", json=request_body)
+    pooled_response = pooled.post("/v1/summarize", json=request_body)
+    assert alone.status_code == pooled_response.status_code == 200
+    assert pooled_response.content == alone.content
+    assert pooled_response.headers["content-type"] == alone.headers["content-type"]
+
+
+@pytest.mark.parametrize(
+    ("request_body", "status", "code"),
+    [
+        ({"articles": [{"text": " \n "}]}, 422, "invalid_input"),  # raised by summarize, in the worker
+        ({"articles": [{"text": ARTICLE_A}, {"text": "\t"}], "words": 50}, 422, "invalid_input"),
+        ({"articles": ARTICLES, "words": 0}, 422, "words_out_of_range"),
+        ({"articles": [{"text": ARTICLE_A, "tittle": "x"}]}, 422, "invalid_request"),
+    ],
+)
+def test_workers_answer_bad_requests_as_threads_do(
+    client: TestClient, pooled: TestClient, request_body: dict[str, Any], status: int, code: str
+) -> None:
+    alone = client.post("/v1/summarize", json=request_body)
+    pooled_response = pooled.post("/v1/summarize", json=request_body)
+    assert_error(pooled_response, status, code)
+    assert pooled_response.content == alone.content
+
+
+def test_summaries_are_made_in_worker_processes(pooled: TestClient) -> None:
+    import os
+
+    workers = pooled.app.state.summary_workers
+    assert workers is not None and workers.workers == 2
+    pids = {pooled.portal.call(workers.run, os.getpid) for _ in range(8)}
+    assert pids and os.getpid() not in pids
+    assert create_app().state.summary_workers is None, "one process by default"
+
+
+def test_a_dead_worker_is_replaced(pooled: TestClient) -> None:
+    """A killed worker breaks the pool: the requests it held get a 503, and later ones are served again."""
+    import os
+    import signal
+
+    workers = pooled.app.state.summary_workers
+    os.kill(pooled.portal.call(workers.run, os.getpid), signal.SIGKILL)
+    request_body = WORKER_REQUESTS["plain"]
+    deadline = time.monotonic() + 10
+    while (response := pooled.post("/v1/summarize", json=request_body)).status_code == 200:
+        assert time.monotonic() < deadline, "the pool never noticed its dead worker"
+        time.sleep(0.05)
+    assert_error(response, 503, "worker_failed")
+    again = pooled.post("/v1/summarize", json=request_body)
+    assert again.status_code == 200, again.text
+    assert again.json() == tomtat.summarize([tomtat.Article(**a) for a in ARTICLES], words=60).to_dict()
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True, "2"])
+def test_create_app_refuses_a_bad_worker_count(workers: Any) -> None:
+    with pytest.raises(tomtat.InputError, match="workers"):
+        create_app(workers=workers)

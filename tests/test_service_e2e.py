@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -215,6 +216,81 @@ def test_serve_without_a_free_port_fails_cleanly(server: str) -> None:
     assert "Traceback" not in result.stderr
     assert "address already in use" in result.stderr.lower()
     assert result.stderr.strip().splitlines()[-1].startswith("tomtat: error:")  # not uvicorn's log lines
+
+
+# --- summaries in worker processes (tomtat serve --workers N) ---------------------------------------
+
+
+def _worker_processes(pid: int) -> set[int]:
+    """The summary workers ``pid`` spawned, from any of its threads (Linux /proc)."""
+    found = set()
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in children.read_text().split():
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in command:  # not the resource tracker
+                found.add(int(child))
+    return found
+
+
+@pytest.mark.slow
+def test_serve_with_workers_answers_the_same_and_stops_on_ctrl_c(server: str, tmp_path: Path) -> None:
+    if not Path("/proc/self/task").is_dir():
+        pytest.skip("needs Linux /proc to find the worker processes")
+    port = free_port()
+    log = tmp_path / "serve.log"
+    command = [*TOMTAT, "serve", "--port", str(port), "--db", ":memory:", "--workers", "2"]
+    with open(log, "wb") as output:  # its own process group, as a terminal's foreground job
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, f"tomtat serve --workers 2 exited:\n{log.read_text()}"
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"no answer within 60 s:\n{log.read_text()}"
+            time.sleep(0.1)
+        workers = _worker_processes(process.pid)
+        assert len(workers) == 2, log.read_text()
+
+        articles = [{"text": ARTICLE_A, "source": "a"}, {"text": ARTICLE_B, "source": "b"}]
+        good = {"articles": articles, "words": 70}
+        for body in (good, {**good, "with_articles": True}, {"articles": [{"text": " "}]}):
+            pooled = httpx.post(f"{base}/v1/summarize", json=body, timeout=30)
+            alone = httpx.post(f"{server}/v1/summarize", json=body, timeout=30)
+            assert pooled.status_code == alone.status_code
+            assert pooled.content == alone.content
+        assert pooled.status_code == 422 and pooled.json()["error"]["code"] == "invalid_input"
+
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches every process of the group
+        assert process.wait(timeout=30) == 0, log.read_text()
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    output = log.read_text()
+    assert "Traceback" not in output and "ERROR" not in output, output
+    assert "Application shutdown complete" in output
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "the workers outlived the server"
+
+
+@pytest.mark.parametrize("workers", ["0", "-1", "two", "1.5"])
+def test_serve_refuses_a_bad_worker_count(workers: str) -> None:
+    result = subprocess.run(
+        [*TOMTAT, "serve", "--db", ":memory:", f"--workers={workers}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("tomtat serve: error:") and "--workers" in last and workers.lstrip("-") in last
 
 
 # --- the web page in a real browser ------------------------------------------------------------------

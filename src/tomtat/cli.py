@@ -313,6 +313,10 @@ def _add_serve_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="story store, the SQLite file tomtat ingest fills (default tomtat.db; ':memory:' keeps none)",
     )
+    parser.add_argument(
+        "--workers", "-j", type=_positive_int, default=1, metavar="N",
+        help="make /v1/summarize summaries in N processes (default 1: threads of the server's process)",
+    )
     parser.set_defaults(handler=_cmd_serve)
 
 
@@ -326,7 +330,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         ) from None
     from tomtat.service import serve
 
-    serve(host=args.host, port=args.port, db=args.db)
+    serve(host=args.host, port=args.port, db=args.db, workers=args.workers)
     return 0
 
 

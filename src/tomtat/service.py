@@ -9,7 +9,9 @@ needs:
 * the body size is limited while the body is *read* (a client can lie in ``Content-Length`` or send a
   chunked body without one), before any JSON parsing allocates for it;
 * summaries and store calls run in worker threads, so one long request does not stall the event loop
-  and, with it, every other client.
+  and, with it, every other client;
+* with ``workers`` > 1, the summaries of ``/v1/summarize`` run in that many worker processes instead
+  (:class:`SummaryWorkers`): threads of one process share one core, because a summary holds the GIL.
 
 ``create_app`` is a factory (no module-level app, no hidden state): tests build apps with their own store
 and limits, and ``tomtat serve`` builds one from its command-line options.
@@ -17,12 +19,17 @@ and limits, and ``tomtat serve`` builds one from its command-line options.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
+import multiprocessing
 import os
+import queue
 import socket
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +48,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tomtat import __version__
 from tomtat.errors import InputError, TomtatError
+from tomtat.parallel import _start_workers
 from tomtat.sentences import segment
 from tomtat.summarizer import DEFAULT_WORDS, MAX_WORDS, as_articles, default_scorer, summarize
 from tomtat.text import LONE_SURROGATE
@@ -309,7 +317,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _summarize_payload(articles: list[Article], words: int, with_articles: bool) -> dict[str, Any]:
-    """What ``POST /v1/summarize`` returns; runs in a worker thread (CPU-bound)."""
+    """What ``POST /v1/summarize`` returns; runs in a worker thread or process (CPU-bound)."""
     summary = summarize(articles, words=words)
     payload = summary.to_dict()
     if with_articles:
@@ -353,17 +361,122 @@ def _check_count(count: int, limits: Limits) -> None:
         )
 
 
-def create_app(store: Store | None = None, limits: Limits | None = None) -> FastAPI:
+# --- summaries in worker processes -----------------------------------------------------------------
+
+WORKER_START_SECONDS = 120  # to start a worker and load its model; it takes about a second
+
+
+class SummaryWorkers:
+    """``workers`` processes that make the ``/v1/summarize`` payloads for as long as the app runs.
+
+    They are started as ``tomtat batch --workers`` starts its own (:func:`tomtat.parallel._start_workers`:
+    spawned, Ctrl-C left to the server, one BLAS thread each), and each loads the model before the server
+    takes its first request. The payload function is the one the threads run, so the JSON is the same;
+    an exception raised in a worker (an :class:`InputError`) is raised again in the server, where the
+    usual handlers turn it into the usual 4xx.
+
+    A worker that dies (killed, out of memory) breaks the whole pool. The requests it held get a 503 and
+    a fresh pool replaces it, so that the server does not answer every later request with an error.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._replacing = asyncio.Lock()
+
+    def start(self) -> None:
+        """Start the processes and wait until each has loaded the model (blocks: call it in a thread)."""
+        self._pool = _start_ready_workers(self.workers)
+
+    def close(self) -> None:
+        """Let running summaries finish, drop queued ones, and stop the processes."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args)`` in a worker; the event loop serves other requests meanwhile."""
+        pool = self._pool
+        if pool is None:
+            raise RuntimeError("the summary workers are not running (create_app's lifespan starts them)")
+        try:
+            return await asyncio.wrap_future(pool.submit(function, *args))
+        except BrokenProcessPool:
+            await self._replace(pool)
+            message = "a summary worker stopped unexpectedly and was restarted; send the request again"
+            raise ApiError(503, "worker_failed", message) from None
+
+    async def _replace(self, broken: ProcessPoolExecutor) -> None:
+        async with self._replacing:
+            if self._pool is not broken:  # another request has replaced it already
+                return
+            log.error("a summary worker stopped unexpectedly; starting %d new ones", self.workers)
+            broken.shutdown(wait=False, cancel_futures=True)
+            try:
+                self._pool = await anyio.to_thread.run_sync(_start_ready_workers, self.workers)
+            except Exception:  # the next request that finds the pool broken tries again
+                log.exception("could not restart the summary workers")
+
+
+def _start_ready_workers(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes, returned once every one of them has loaded the model."""
+    ready = multiprocessing.get_context("spawn").Queue()
+    pool = _start_workers(workers, _load_model, (ready,))
+    try:
+        for _ in range(workers):
+            try:
+                problem = ready.get(timeout=WORKER_START_SECONDS)
+            except queue.Empty:
+                message = f"the summary workers did not start within {WORKER_START_SECONDS} s"
+                raise TomtatError(message) from None
+            if problem is not None:
+                raise TomtatError(f"a summary worker could not load the model: {problem}")
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        ready.close()
+    return pool
+
+
+def _load_model(ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """Each worker's initializer: load the model now, not on its first request, then say how it went."""
+    try:
+        default_scorer()
+    except Exception as error:  # reported by the server, which then stops; no traceback from here
+        ready.put(str(error) or type(error).__name__)
+        return
+    ready.put(None)
+
+
+def _check_workers(workers: int) -> int:
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError(f"workers must be a whole number of at least 1, got {workers!r}")
+    return workers
+
+
+def create_app(store: Store | None = None, limits: Limits | None = None, workers: int = 1) -> FastAPI:
     """Build the HTTP app; ``store`` backs ``/v1/articles`` and ``/v1/stories`` (503 without one).
 
-    The caller owns ``store`` and closes it; the app only uses it.
+    The caller owns ``store`` and closes it; the app only uses it. With ``workers`` > 1, the summaries of
+    ``/v1/summarize`` are made in that many processes (:class:`SummaryWorkers`), started and stopped with
+    the app (its lifespan); store calls stay in this process, in threads.
     """
     limits = limits or Limits()
+    summary_workers = SummaryWorkers(workers) if _check_workers(workers) > 1 else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
-        await run_in_threadpool(default_scorer)  # load the model now, not on the first user's request
-        yield
+        if summary_workers is None or store is not None:  # the store's summaries are made here
+            await run_in_threadpool(default_scorer)  # load the model now, not on the first user's request
+        if summary_workers is None:
+            yield
+            return
+        await anyio.to_thread.run_sync(summary_workers.start)
+        try:
+            yield
+        finally:  # blocking, and not awaited, so that it also runs when the server cancels the lifespan
+            summary_workers.close()
 
     app = FastAPI(
         title="tomtat",
@@ -375,6 +488,7 @@ def create_app(store: Store | None = None, limits: Limits | None = None) -> Fast
         docs_url=None,
         redoc_url=None,
     )
+    app.state.summary_workers = summary_workers  # None with one process; tests and monitoring look at it
     _install_docs(app)
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=limits.max_body_bytes)
@@ -409,6 +523,8 @@ def create_app(store: Store | None = None, limits: Limits | None = None) -> Fast
         _check_count(len(request.articles), limits)
         words = _check_words(request.words, limits)
         articles = [item.to_article() for item in request.articles]
+        if summary_workers is not None:
+            return await summary_workers.run(_summarize_payload, articles, words, request.with_articles)
         return await summary_thread(_summarize_payload, articles, words, request.with_articles)
 
     @app.post("/v1/articles", tags=["stories"])
@@ -523,20 +639,29 @@ def _stories_payload(store: Store, since: str | None, words: int, limit: int) ->
     return {"stories": [_story_payload(store, story) for story in stories]}
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, db: str | None = None, log_level: str = "info") -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    db: str | None = None,
+    log_level: str = "info",
+    workers: int = 1,
+) -> None:
     """Run the service with uvicorn until interrupted (what ``tomtat serve`` calls).
 
     ``db`` is the story store's SQLite file (default ``tomtat.db``, the one ``tomtat ingest`` fills);
-    ``":memory:"`` keeps stories in memory only.
+    ``":memory:"`` keeps stories in memory only. ``workers`` > 1 makes ``/v1/summarize`` summaries in
+    that many processes (:func:`create_app`).
     """
     import uvicorn
 
     from tomtat.store import DEFAULT_DB, Store
 
+    _check_workers(workers)
     _check_address(host, port)
     store = Store(db or DEFAULT_DB)
     try:
-        uvicorn.run(create_app(store=store), host=host, port=port, log_level=log_level)
+        app = create_app(store=store, workers=workers)
+        uvicorn.run(app, host=host, port=port, log_level=log_level)
     finally:
         store.close()
 
