@@ -118,6 +118,21 @@ def test_a_paragraph_ending_with_a_credit_outside_parentheses_is_a_caption():
     ]
 
 
+def test_labels_without_final_punctuation_are_headings():
+    result = kinds(
+        "Cúm A lây lan nhanh trong mùa mưa.\n"
+        "2. Các triệu chứng cúm A\n"
+        "Ông Nguyễn Văn Hải (Phó Tổng cục trưởng Tổng cục Thống kê)\n"
+        "Manchester United: Bruno Fernandes (55’)\n"
+        "Tốc độ tăng IIP của một số ngành công nghiệp trọng điểm (%) (Nguồn ảnh: Lao động)\n"
+        "Người bệnh cần nghỉ ngơi (ít nhất 5 ngày).\n"
+        "1. Ông Hải nói rằng dịch sẽ còn kéo dài."
+    )
+    assert [kind for _, kind in result] == [SentenceKind.LEAD] + [SentenceKind.NOISE] * 5 + [
+        SentenceKind.BODY, SentenceKind.NOISE, SentenceKind.BODY
+    ]
+
+
 def test_dateline_prefix_is_removed_from_the_first_sentence():
     result = kinds("QUỐC TẾ - Hôm 13/9, hai nhà lãnh đạo đã gặp nhau tại Nga.\n(Dân trí) - Câu sau.")
     assert result[0][0] == "Hôm 13/9, hai nhà lãnh đạo đã gặp nhau tại Nga."
@@ -216,6 +231,8 @@ def test_a_quoted_paragraph_is_split_like_any_text():
         "- Thứ ba, cả hai nước đều coi Mỹ là đối thủ.",  # the third item of a list
         "Đây chỉ là 2 trong số các mô hình đang được triển khai.",
         "Hai khoản cộng lại là gần 1 tỉ đồng”.",  # the end of a quotation opened before
+        "b) Được yêu cầu công ty xổ số kiến thiết giữ bí mật về thông tin trúng thưởng;",  # list items
+        "- Sổ hộ khẩu hoặc Sổ tạm trú được chụp từ bản chính;",
     ],
 )
 def test_a_sentence_that_leans_on_the_one_before_refers_back(sentence):
@@ -271,6 +288,8 @@ def test_a_short_name_is_placed_only_by_a_longer_one():
     assert short_name("Bà Blackburn, một đảng viên Cộng hòa, đã tới Đài Bắc.") == "Blackburn"
     assert short_name("Ông Olaf Scholz nhắc lại quan điểm của Mỹ.") is None
     assert short_name("Ông cũng nói thêm.") is None
+    assert short_name("Theo ông Scholz, Đức sẽ không cung cấp loại vũ khí này.") == "Scholz"
+    assert short_name("Theo ông Nguyễn Văn A, giá sẽ giảm.") is None
     assert introduces("Thủ tướng Đức Olaf Scholz cho biết.", "Scholz")
     assert introduces("Giáo sư Yang Moo-jin nói với NK News.", "Yang")
     assert not introduces("Ông Scholz nói thêm.", "Scholz")

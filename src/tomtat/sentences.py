@@ -42,7 +42,7 @@ _CAPTION = re.compile(
 # A paragraph that ends with a photo credit is a caption, whether the credit is in parentheses or
 # follows the description ("Cháy rừng gần Athens. Ảnh: Reuters", "... tháng 6.2022 - Ảnh: NASA").
 _TRAILING_CAPTION = re.compile(
-    r"(?:\(\s*(ảnh|ảnh minh họa|ảnh minh hoạ|nguồn|video|clip|đồ họa|đồ hoạ|photo)\s*:[^()]*\)"
+    r"(?:\(\s*(ảnh|ảnh minh họa|ảnh minh hoạ|nguồn|nguồn ảnh|video|clip|đồ họa|đồ hoạ|photo)\s*:[^()]*\)"
     r"|(?:\s[-–—]\s*|[.!?”\"]\s+)(ảnh|ảnh minh họa|ảnh minh hoạ|nguồn ảnh|video|clip|đồ họa|đồ hoạ|photo)"
     r"\s*:\s*[^.!?()]{1,80})\s*$",
     re.IGNORECASE,
@@ -62,6 +62,10 @@ _DATELINE = re.compile(
     r"^(?:\([^()]{2,30}\)|[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢÍÌỈĨỊÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴÉÈẺẼẸÓÒỎÕỌ.\s]{2,30})\s*[-–—]\s+"
 )
 _FINAL_PUNCTUATION = tuple('.!?…:;"”’)»')
+_ENUMERATOR = re.compile(r"^\s*(?:\d{1,2}|[IVX]{1,4})\.\s")
+# What a line without final punctuation may end with and still be a label: a person's office, a match
+# minute, a table's unit ("Bruno Fernandes (55’)", "... ngành công nghiệp trọng điểm (%)").
+_TRAILING_PARENTHETICAL = re.compile(r"\s*\([^()]*\)$")
 HEADING_MAX_SYLLABLES = 25
 MIN_SENTENCES_PER_ARTICLE = 10
 # Without a given lead, the first paragraph is the lead, up to this many sentences: a body with no line
@@ -189,11 +193,13 @@ def noise_reason(sentence: str, line: str, *, caption_line: bool | None = None) 
         return "caption"
     if _BYLINE.match(stripped) or _PAREN_BYLINE.match(stripped):
         return "byline"
-    is_whole_line = sentence == line.strip()
+    # A numbered heading ("2. Các triệu chứng cúm A") is split after its number, so the whole line counts.
+    is_whole_line = sentence == line.strip() or bool(_ENUMERATOR.match(line))
+    label = _TRAILING_PARENTHETICAL.sub("", stripped)  # "Ông Nguyễn Văn A (Phó vụ trưởng ...)"
     if (
         is_whole_line
-        and not stripped.endswith(_FINAL_PUNCTUATION)
-        and count_syllables(stripped) <= HEADING_MAX_SYLLABLES
+        and not label.endswith(_FINAL_PUNCTUATION)
+        and count_syllables(label) <= HEADING_MAX_SYLLABLES
     ):
         return "heading"
     return None
@@ -217,6 +223,8 @@ _TIME_OPENING = re.compile(
     _OPENING + r"(?:tuần|tháng|năm|hôm|sáng|trưa|chiều|tối|đêm|ngày|mùa|dịp|lần|thời điểm) này\b",
     re.IGNORECASE,
 )
+# An item of a list ("b) Được yêu cầu ...;", "- Sổ hộ khẩu ...;") needs the sentence that opened the list.
+_LIST_ITEM = re.compile(r"^\s*[a-zđ]\)\s|;\s*$")
 _LATER_ITEM = re.compile(_OPENING + r"thứ (?:hai|ba|tư|năm|sáu|bảy|tám|chín|mười),", re.IGNORECASE)
 _REFERRING_ANYWHERE = re.compile(
     r"\b(?:nói trên|kể trên|trên đây|(?:điều|việc|vấn đề|đề xuất|vị|thông tin|quyết định|động thái|chủ đề"
@@ -235,13 +243,13 @@ def leads_on(sentence: str) -> bool:
 
 def refers_back(sentence: str) -> bool:
     """Whether ``sentence`` leans on the one before it ("Điều này cho thấy ...", "Ông cũng nói ...",
-    "Thứ ba, ...", or the end of a quotation opened there).
+    "Thứ ba, ...", an item of a list, or the end of a quotation opened there).
 
     Such a sentence read without its predecessor leaves the reader asking "which one?", so selection
     takes it only after the sentence it follows. Rules over the first words and a closed list of
     abstract nouns: they miss some references, but what they flag nearly always is one.
     """
-    if _REFERRING_OPENING.match(sentence) or _LATER_ITEM.match(sentence):
+    if _REFERRING_OPENING.match(sentence) or _LATER_ITEM.match(sentence) or _LIST_ITEM.search(sentence):
         return True
     if sentence.count("”") > sentence.count("“"):
         return True
@@ -254,12 +262,13 @@ def refers_back(sentence: str) -> bool:
     return ("này" in lowered or "trên" in lowered) and bool(_REFERRING_ANYWHERE.search(sentence))
 
 
-_SHORT_NAME = re.compile(_OPENING + r"(?i:ông|bà|ngài) (\w[\w-]*)(?: (\w+))?")
+_SHORT_NAME = re.compile(_OPENING + r"(?i:theo )?(?i:ông|bà|ngài) (\w[\w-]*)(?: (\w+))?")
 
 
 def short_name(sentence: str) -> str | None:
-    """The name a sentence opens with when it is one word after "Ông"/"Bà" ("Ông Scholz nói ..."), which
-    only a sentence giving the longer name ("Thủ tướng Đức Olaf Scholz") lets the reader place."""
+    """The name a sentence opens with when it is one word after "Ông"/"Bà" ("Ông Scholz nói ...", "Theo
+    ông Scholz, ..."), which only a sentence giving the longer name ("Thủ tướng Đức Olaf Scholz") lets the
+    reader place."""
     match = _SHORT_NAME.match(sentence)
     if match is None or not match.group(1)[0].isupper():
         return None
