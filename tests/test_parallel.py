@@ -4,6 +4,7 @@ real distributed engine's partitions (Dask)."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +13,7 @@ from sample_articles import ARTICLE_A, ARTICLE_B
 from test_clustering import STORIES, make_article
 from test_clustering import partition as groups
 from tomtat.corpus import read_line
-from tomtat.errors import InputError
+from tomtat.errors import InputError, TomtatError
 from tomtat.parallel import (
     group_by_time,
     group_partition,
@@ -195,3 +196,9 @@ def test_worker_processes_group_like_one_process():
     feed = dated_feed()
     alone = group_by_time(feed, 5, 3, index_options=OPTIONS)
     assert group_by_time(feed, 5, 3, index_options=OPTIONS, workers=2) == alone
+
+
+def test_a_worker_that_dies_is_a_clean_error_not_a_hang():
+    # os._exit ends the worker process at once, as a SIGKILL or the out-of-memory killer would.
+    with pytest.raises(TomtatError, match="worker process ended unexpectedly"):
+        list(map_in_workers(os._exit, [3, 3, 3], workers=2, per_task=1))

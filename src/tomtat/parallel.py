@@ -33,6 +33,7 @@ import signal
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -78,7 +79,7 @@ def map_in_workers(
     range to group). ``function`` and the items must pickle. The input is read lazily and at most
     ``workers × TASKS_IN_FLIGHT × per_task`` items wait in memory, so any number streams through.
     Workers are started fresh (``spawn``), not forked: a fork copies LightGBM's thread pool in whatever
-    state it is in.
+    state it is in. A worker that dies (killed, out of memory) is a :class:`TomtatError`, not a hang.
     """
     if workers <= 1:
         yield from map(function, items)
@@ -89,6 +90,10 @@ def map_in_workers(
     try:
         while chunk := list(itertools.islice(iterator, window)):
             yield from pool.map(function, chunk, chunksize=per_task)
+    except BrokenProcessPool:  # a worker was killed (SIGKILL, the out-of-memory killer): say so once
+        raise TomtatError(
+            "a worker process ended unexpectedly (killed, or out of memory?); what it was doing is lost"
+        ) from None
     finally:  # on Ctrl-C or a closed output, drop the queued items instead of finishing them
         pool.shutdown(wait=True, cancel_futures=True)
 
