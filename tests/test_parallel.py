@@ -202,3 +202,19 @@ def test_a_worker_that_dies_is_a_clean_error_not_a_hang():
     # os._exit ends the worker process at once, as a SIGKILL or the out-of-memory killer would.
     with pytest.raises(TomtatError, match="worker process ended unexpectedly"):
         list(map_in_workers(os._exit, [3, 3, 3], workers=2, per_task=1))
+
+
+@pytest.mark.parametrize("workers", [0, -1, 2.5, "2", None, True])
+def test_a_bad_number_of_workers_is_an_input_error(workers):
+    with pytest.raises(InputError, match="workers must be a whole number"):
+        list(map_in_workers(abs, [1], workers))
+    with pytest.raises(InputError, match="workers must be a whole number"):
+        list(summarize_items([], workers=workers))
+    with pytest.raises(InputError, match="workers must be a whole number"):
+        group_by_time([], workers=workers)
+
+
+@pytest.mark.parametrize("per_task", [0, -1])
+def test_fewer_than_one_item_per_task_is_an_input_error_not_an_empty_result(per_task):
+    with pytest.raises(InputError, match="per_task"):
+        list(map_in_workers(abs, [1, -2], workers=2, per_task=per_task))

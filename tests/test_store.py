@@ -445,3 +445,14 @@ def test_a_read_only_database_can_be_listed_but_not_ingested(tmp_path, monkeypat
         assert by_story(store) == expected
         with pytest.raises(InputError, match="read-only"):
             store.ingest([{"id": "new", "text": "Một bài báo mới về xe buýt điện ở Hà Nội."}])
+
+
+@pytest.mark.parametrize("workers", [0, "2", 1.5])
+def test_a_bad_number_of_workers_is_refused_before_any_work(store, workers):
+    store.ingest(records(per_story=1), batch_size=2)
+    with pytest.raises(InputError, match="workers must be a whole number"):
+        store.stories(workers=workers)
+    handled = []
+    with pytest.raises(InputError, match="workers must be a whole number"):
+        digest(records(), workers=workers, progress=handled.append, index_options=OPTIONS)
+    assert handled == []  # refused before ingesting anything, not after a long grouping

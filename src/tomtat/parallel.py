@@ -81,7 +81,10 @@ def map_in_workers(
     Workers are started fresh (``spawn``), not forked: a fork copies LightGBM's thread pool in whatever
     state it is in. A worker that dies (killed, out of memory) is a :class:`TomtatError`, not a hang.
     """
-    if workers <= 1:
+    check_workers(workers)
+    if isinstance(per_task, bool) or not isinstance(per_task, int) or per_task < 1:
+        raise InputError(f"per_task must be a whole number of at least 1, got {per_task!r}")
+    if workers == 1:
         yield from map(function, items)
         return
     window = workers * TASKS_IN_FLIGHT * per_task
@@ -96,6 +99,14 @@ def map_in_workers(
         ) from None
     finally:  # on Ctrl-C or a closed output, drop the queued items instead of finishing them
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def check_workers(workers: int) -> int:
+    """``workers`` if it is a whole number of processes (1 or more), else :class:`InputError`: ``0`` or
+    ``"2"`` is a caller's mistake to report, not a request to quietly run in one process."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError(f"workers must be a whole number of at least 1, got {workers!r}")
+    return workers
 
 
 def summarize_partition(lines: Iterable[str | bytes], words: int = DEFAULT_WORDS) -> list[str]:
@@ -372,9 +383,10 @@ def group_by_time(
 ) -> dict[str, str]:
     """:func:`partition_by_time`, :func:`group_partition` over each range (in ``workers`` processes on
     this machine), then :func:`stitch`: article id → story key, without summaries."""
+    check_workers(workers)
     partitions = partition_by_time(records, days, overlap_days, origin=origin)
     work = partial(group_partition, regroup=regroup, index_options=index_options, batch_size=batch_size)
-    return stitch(map_in_workers(work, partitions, min(workers, len(partitions)), per_task=1))
+    return stitch(map_in_workers(work, partitions, max(1, min(workers, len(partitions))), per_task=1))
 
 
 def _partition_of(local: str) -> str:

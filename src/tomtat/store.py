@@ -736,6 +736,9 @@ class Store:
         """
         if limit is not None and limit < 0:
             raise InputError(f"limit must be 0 or more, got {limit}")
+        from tomtat.parallel import check_workers
+
+        check_workers(workers)
         threshold = _since_epoch(since)
         with self._lock:
             self._check_open()
@@ -905,6 +908,9 @@ def digest(
     ``regroup=False`` skips the re-assignment pass (see :class:`Store`); ``workers`` processes write
     the summaries.
     """
+    from tomtat.parallel import check_workers
+
+    check_workers(workers)  # before the grouping, which may take long
     with Store.memory(index_options=index_options, regroup=regroup) as store:
         report = store.ingest(items, batch_size=batch_size, progress=progress)
         records = store.stories(words=words, workers=workers)
