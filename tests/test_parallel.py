@@ -218,3 +218,22 @@ def test_a_bad_number_of_workers_is_an_input_error(workers):
 def test_fewer_than_one_item_per_task_is_an_input_error_not_an_empty_result(per_task):
     with pytest.raises(InputError, match="per_task"):
         list(map_in_workers(abs, [1, -2], workers=2, per_task=per_task))
+
+
+def worker_pid(_: object) -> int:
+    return os.getpid()
+
+
+def test_no_more_processes_than_tasks_or_cores_and_none_for_nothing(monkeypatch):
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    pids = set(map_in_workers(worker_pid, range(3), workers=64, per_task=1))
+    assert os.getpid() not in pids and len(pids) <= min(3, cores)
+    assert list(map_in_workers(abs, [1, -2], workers=10**20)) == [1, 2]  # was an OverflowError
+
+    import tomtat.parallel
+
+    def no_pool(workers: int) -> None:
+        raise AssertionError("no worker process is needed for no input")
+
+    monkeypatch.setattr(tomtat.parallel, "_start_workers", no_pool)
+    assert list(map_in_workers(abs, [], workers=2)) == []

@@ -38,7 +38,8 @@ def _positive_int(text: str) -> int:
 def _add_workers_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", "-j", type=_positive_int, default=1, metavar="N",
-        help="summarize in N processes (default 1; about N times faster on N free cores, output identical)",
+        help="summarize in N processes (default 1; about N times faster on N free cores, output identical; "
+        "no more processes than cores or stories are started)",
     )
 
 

@@ -78,6 +78,8 @@ def map_in_workers(
     item (a story's summary), sent ``per_task`` items at a time (1 for long items, such as a time
     range to group). ``function`` and the items must pickle. The input is read lazily and at most
     ``workers × TASKS_IN_FLIGHT × per_task`` items wait in memory, so any number streams through.
+    No more processes are started than there are CPU cores or tasks in that first window, and none
+    for no input: more would only share the cores or sit idle, each costing about 40 MB and its start.
     Workers are started fresh (``spawn``), not forked: a fork copies LightGBM's thread pool in whatever
     state it is in. A worker that dies (killed, out of memory) is a :class:`TomtatError`, not a hang.
     """
@@ -87,18 +89,30 @@ def map_in_workers(
     if workers == 1:
         yield from map(function, items)
         return
+    workers = min(workers, _cores())
     window = workers * TASKS_IN_FLIGHT * per_task
     iterator = iter(items)
-    pool = _start_workers(workers)
+    chunk = list(itertools.islice(iterator, window))
+    if not chunk:
+        return
+    pool = _start_workers(min(workers, math.ceil(len(chunk) / per_task)))
     try:
-        while chunk := list(itertools.islice(iterator, window)):
+        while chunk:
             yield from pool.map(function, chunk, chunksize=per_task)
+            chunk = list(itertools.islice(iterator, window))
     except BrokenProcessPool:  # a worker was killed (SIGKILL, the out-of-memory killer): say so once
         raise TomtatError(
             "a worker process ended unexpectedly (killed, or out of memory?); what it was doing is lost"
         ) from None
     finally:  # on Ctrl-C or a closed output, drop the queued items instead of finishing them
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _cores() -> int:
+    """The CPU cores this process may run on (its affinity, e.g. under ``taskset``, where known)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def check_workers(workers: int) -> int:
@@ -386,7 +400,7 @@ def group_by_time(
     check_workers(workers)
     partitions = partition_by_time(records, days, overlap_days, origin=origin)
     work = partial(group_partition, regroup=regroup, index_options=index_options, batch_size=batch_size)
-    return stitch(map_in_workers(work, partitions, max(1, min(workers, len(partitions))), per_task=1))
+    return stitch(map_in_workers(work, partitions, workers, per_task=1))  # no more processes than ranges
 
 
 def _partition_of(local: str) -> str:
