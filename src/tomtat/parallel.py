@@ -30,6 +30,7 @@ import math
 import multiprocessing
 import os
 import signal
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -182,8 +183,25 @@ def _ignore_interrupts() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
+def _exit_with_parent() -> None:
+    """End this worker once the process that started it is gone. A parent killed by SIGTERM, SIGKILL
+    or the out-of-memory killer cannot stop its pool, and its workers, waiting on a queue whose writing
+    end they hold themselves, would wait forever (each holding its memory). The parent's sentinel is a
+    pipe that reads end-of-file when it exits, even if that happened while this worker was starting."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="tomtat-exit-with-parent", daemon=True).start()
+
+
 def _init_worker(initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
     _ignore_interrupts()
+    _exit_with_parent()
     if initializer is not None:
         initializer(*initargs)
 
