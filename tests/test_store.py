@@ -456,3 +456,14 @@ def test_a_bad_number_of_workers_is_refused_before_any_work(store, workers):
     with pytest.raises(InputError, match="workers must be a whole number"):
         digest(records(), workers=workers, progress=handled.append, index_options=OPTIONS)
     assert handled == []  # refused before ingesting anything, not after a long grouping
+
+
+def test_dates_at_the_ends_of_the_calendar_are_listed_not_a_crash(store):
+    items = records(per_story=1)
+    items[0]["published"] = "9999-12-31T23:59:59.999999"  # a feed's "never expires"; as a float it rounds up
+    items[1]["published"] = "0001-01-01"
+    store.ingest(items)
+    spans = {story.article_ids[0]: (story.first, story.last) for story in store.stories(words=30)}
+    assert spans[items[0]["id"]][1].year == 9999 and spans[items[1]["id"]][0].year == 1
+    assert store.article(items[0]["id"]).published.year == 9999
+    assert [s.first.year for s in digest(items[:1], words=30).stories] == [9999]

@@ -241,8 +241,14 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
 def _from_epoch(value: float | None) -> datetime | None:
-    return datetime.fromtimestamp(value, UTC) if value is not None else None
+    if value is None:
+        return None
+    # A float of seconds is only exact to ~30 µs in year 9999: the last instants round up past it.
+    return _LATEST if value >= _LATEST.timestamp() else datetime.fromtimestamp(value, UTC)
 
 
 def _since_epoch(since: datetime | date | str | None) -> float | None:
