@@ -289,3 +289,14 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:
         return ""
+
+
+def test_ranges_running_past_the_last_representable_date_are_open_ended():
+    feed = dated_feed((10,))
+    never = {**feed[0], "id": "never", "published": "9999-12-30T12:00:00"}  # a feed's "never expires"
+    for days, overlap in ((30, 7), (1e300, 7), (5, 3)):
+        partitions = partition_by_time([*feed, never], days=days, overlap_days=overlap)  # was OverflowError
+        owners = [a.id for p in partitions for a in p.articles if p.owns(a)]
+        assert sorted(owners) == sorted([never["id"], *(item["id"] for item in feed)]), (days, overlap)
+    assert partitions[-1].end is None and partitions[-1].owns_until is None
+    assert "never" in group_by_time([*feed, never], index_options=OPTIONS)

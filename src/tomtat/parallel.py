@@ -232,7 +232,9 @@ class TimePartition:
     It holds the articles published in ``[start, end)``: its own ``days`` plus ``overlap_days`` into the
     next range. It *owns* those in ``[owns_from, owns_until)``, the range shifted by half the overlap:
     an article in an overlap takes its story from the range it lies deeper inside. ``key`` names the
-    range (its first day, or ``"undated"``) and prefixes its local story keys.
+    range (its first day, or ``"undated"``) and prefixes its local story keys. A bound of None is open:
+    all four for the undated partition, ``end`` and ``owns_until`` for a range that runs past the last
+    instant a datetime holds (year 9999).
     """
 
     key: str
@@ -246,9 +248,12 @@ class TimePartition:
         return len(self.articles)
 
     def owns(self, article: IncomingArticle) -> bool:
-        if article.published is None or self.owns_from is None or self.owns_until is None:
+        published = article.published
+        if published is None:
             return True
-        return self.owns_from <= article.published < self.owns_until
+        return (self.owns_from is None or self.owns_from <= published) and (
+            self.owns_until is None or published < self.owns_until
+        )
 
 
 def partition_by_time(
@@ -320,9 +325,9 @@ def partition_by_time(
                 TimePartition(
                     key=low.date().isoformat(),
                     start=low,
-                    end=low + timedelta(seconds=span + overlap),
-                    owns_from=low if number == first else low + timedelta(seconds=overlap / 2),
-                    owns_until=low + timedelta(seconds=span + overlap / 2),
+                    end=_later(low, span + overlap),
+                    owns_from=low if number == first else _later(low, overlap / 2) or _LATEST,
+                    owns_until=_later(low, span + overlap / 2),
                     articles=tuple(ranges[number]),
                 )
             )
@@ -419,6 +424,17 @@ def group_by_time(
     partitions = partition_by_time(records, days, overlap_days, origin=origin)
     work = partial(group_partition, regroup=regroup, index_options=index_options, batch_size=batch_size)
     return stitch(map_in_workers(work, partitions, workers, per_task=1))  # no more processes than ranges
+
+
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def _later(moment: datetime, seconds: float) -> datetime | None:
+    """``moment`` plus ``seconds``, or None (open-ended) past the last instant a datetime holds."""
+    try:
+        return moment + timedelta(seconds=seconds)
+    except OverflowError:
+        return None
 
 
 def _partition_of(local: str) -> str:
