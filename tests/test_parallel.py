@@ -300,3 +300,13 @@ def test_ranges_running_past_the_last_representable_date_are_open_ended():
         assert sorted(owners) == sorted([never["id"], *(item["id"] for item in feed)]), (days, overlap)
     assert partitions[-1].end is None and partitions[-1].owns_until is None
     assert "never" in group_by_time([*feed, never], index_options=OPTIONS)
+
+
+def test_origin_may_be_an_iso_date_and_anything_else_is_named():
+    feed = dated_feed((10,))
+    as_text = partition_by_time(feed, days=5, overlap_days=3, origin="2023-09-08")
+    assert as_text == partition_by_time(feed, 5, 3, origin=datetime(2023, 9, 8, tzinfo=UTC))
+    assert as_text[0].key == "2023-09-08"
+    for origin in (5, "not a date"):
+        with pytest.raises(InputError, match="origin"):
+            partition_by_time(feed, origin=origin)

@@ -43,7 +43,7 @@ from typing import Any, TypeVar
 
 from tomtat.corpus import Cluster, LineError, read_line
 from tomtat.errors import InputError, TomtatError
-from tomtat.feeds import IncomingArticle, parse_record
+from tomtat.feeds import IncomingArticle, parse_published, parse_record
 from tomtat.summarizer import DEFAULT_WORDS, check_words, summarize
 
 T = TypeVar("T")
@@ -261,7 +261,7 @@ def partition_by_time(
     days: float = 30,
     overlap_days: float = 7,
     *,
-    origin: datetime | date | None = None,
+    origin: datetime | date | str | None = None,
 ) -> list[TimePartition]:
     """Split feed records into consecutive ``days``-long ranges, each extended ``overlap_days`` into the
     next, in time order; empty ranges are left out.
@@ -275,8 +275,9 @@ def partition_by_time(
 
     Undated articles cannot be placed in time. They form one last partition of their own and are
     grouped with each other only (a single store compares them with everything); an archive without
-    any dates is therefore one partition, the same as one store. Ranges start at ``origin`` (default:
-    midnight UTC of the earliest date); no article may be published before it.
+    any dates is therefore one partition, the same as one store. Ranges start at ``origin`` (a date,
+    datetime or ISO-8601 string; default: midnight UTC of the earliest date); no article may be
+    published before it.
     """
     if isinstance(days, bool) or not isinstance(days, int | float) or not 0 < days < math.inf:
         raise InputError(f"days must be a positive number, got {days!r}")
@@ -413,7 +414,7 @@ def group_by_time(
     overlap_days: float = 7,
     *,
     workers: int = 1,
-    origin: datetime | date | None = None,
+    origin: datetime | date | str | None = None,
     regroup: bool = True,
     index_options: Mapping[str, Any] | None = None,
     batch_size: int = 500,
@@ -441,10 +442,15 @@ def _partition_of(local: str) -> str:
     return local.rsplit("/", 1)[0]
 
 
-def _origin(origin: datetime | date | None, earliest: datetime) -> datetime:
-    """Where the first range starts: ``origin`` in UTC, or midnight UTC of the earliest article."""
+def _origin(origin: datetime | date | str | None, earliest: datetime) -> datetime:
+    """Where the first range starts: ``origin`` in UTC (naive is UTC, an ISO string is parsed like a
+    feed's dates), or midnight UTC of the earliest article."""
     if origin is None:
         return datetime(earliest.year, earliest.month, earliest.day, tzinfo=UTC)
-    if not isinstance(origin, datetime):
-        return datetime(origin.year, origin.month, origin.day, tzinfo=UTC)
-    return origin if origin.tzinfo is not None else origin.replace(tzinfo=UTC)
+    try:
+        parsed = parse_published(origin)
+    except InputError:
+        parsed = None
+    if parsed is None:
+        raise InputError(f"origin must be a date, a datetime or an ISO-8601 string, got {origin!r:.60}")
+    return parsed
