@@ -76,3 +76,24 @@ def test_normalize_drops_lone_surrogates():
     text = normalize("Hà Nội\ud83d mở rộng\udc00 xe buýt.")
     assert text == "Hà Nội mở rộng xe buýt."
     assert normalize("Cười 😀 nhé.") == "Cười 😀 nhé."  # a whole pair is a real character
+
+
+@pytest.mark.parametrize(
+    ("junk", "clean"),
+    [
+        # A feed that escaped its HTML once: the tags come back with the entities and must go too.
+        ("&lt;p&gt;Nội dung.&lt;/p&gt;&lt;p&gt;Đoạn sau.&lt;/p&gt;", "Nội dung.\n\nĐoạn sau."),
+        ("Nội dung <!-- quảng cáo --> tiếp.", "Nội dung tiếp."),  # a comment, no tag around it
+        ("<![CDATA[<p>Nội dung trong CDATA.</p>]]>", "Nội dung trong CDATA."),
+        ("<![CDATA[Tin vắn.]]>", "Tin vắn."),
+        ("<!DOCTYPE html><html><body><p>Xin chào.</p></body></html>", "Xin chào."),
+        ('<?xml version="1.0"?><p>Xin chào.</p>', "Xin chào."),
+        ('<a href="/x" title="a>b">Liên kết</a> còn lại.', "Liên kết còn lại."),  # '>' inside quotes
+    ],
+)
+def test_normalize_removes_html_that_slipped_through(junk, clean):
+    assert normalize(junk) == clean
+
+
+def test_escaped_angle_brackets_in_plain_text_are_kept():
+    assert normalize("Nhiệt độ &lt; 5 độ và &gt; 0 độ.") == "Nhiệt độ < 5 độ và > 0 độ."

@@ -22,10 +22,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\ufeff]")
 # can encode them. A whole pair is already one character in a Python string, so only halves match.
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?\s*>")
+_ATTRIBUTES = r"""(?:[^<>"']|"[^"<]*"|'[^'<]*')*"""  # a quoted value may hold '>' (title="a>b")
+_HTML_TAG = re.compile(rf"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s{_ATTRIBUTES})?/?\s*>")
 _HTML_BLOCK = re.compile(r"<\s*(script|style|noscript)\b[^>]*>.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
-_HTML_BREAK = re.compile(r"<\s*(br|/p|/div|/h[1-6]|/li|/tr|p|div|h[1-6]|li)\b[^>]*>", re.IGNORECASE)
+_HTML_BREAK = re.compile(rf"<\s*(br|/p|/div|/h[1-6]|/li|/tr|p|div|h[1-6]|li)\b{_ATTRIBUTES}>", re.IGNORECASE)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# <!DOCTYPE ...>, <?xml ...?> and the CDATA wrapper of RSS descriptions (its content is kept).
+_HTML_DECLARATION = re.compile(r"<!\[CDATA\[|\]\]>|<![a-zA-Z][^<>]*>|<\?[a-zA-Z][^<>]*\?>")
+_HTML_MARKUP = re.compile(rf"{_HTML_TAG.pattern}|<!--|{_HTML_DECLARATION.pattern}")
 
 # Old-style ("hòa", tone on the first vowel) → new-style ("hoà") for open syllables only; a final
 # consonant ("hoàn") leaves no choice, so only word-final pairs are folded.
@@ -48,10 +52,12 @@ def normalize(text: str) -> str:
     lines of their own.
     """
     text = unicodedata.normalize("NFC", text)
-    if "<" in text and _HTML_TAG.search(text):
+    if "<" in text and _HTML_MARKUP.search(text):
         text = strip_html(text)
     elif "&" in text:
         text = html.unescape(text)
+    if "<" in text and _HTML_MARKUP.search(text):  # HTML a feed escaped once more: "&lt;p&gt;" gave tags
+        text = strip_html(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = LONE_SURROGATE.sub("", _CONTROL.sub("", text))
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
@@ -62,6 +68,7 @@ def strip_html(text: str) -> str:
     """Remove tags, scripts and comments from scraped HTML, keeping block boundaries as newlines."""
     text = _HTML_COMMENT.sub(" ", text)
     text = _HTML_BLOCK.sub(" ", text)
+    text = _HTML_DECLARATION.sub(" ", text)
     text = _HTML_BREAK.sub("\n", text)
     text = _HTML_TAG.sub(" ", text)
     return unicodedata.normalize("NFC", html.unescape(text))
