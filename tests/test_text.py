@@ -97,3 +97,9 @@ def test_normalize_removes_html_that_slipped_through(junk, clean):
 
 def test_escaped_angle_brackets_in_plain_text_are_kept():
     assert normalize("Nhiệt độ &lt; 5 độ và &gt; 0 độ.") == "Nhiệt độ < 5 độ và > 0 độ."
+
+
+def test_invisible_format_characters_do_not_split_syllables():
+    # &shy; (soft hyphen), &lrm;/&rlm; and the word joiner are invisible, yet cut "người" in two tokens.
+    for junk in ("ng&shy;ười", "ng\xadười", "ng&lrm;ười", "ng\u200fười", "ng\u2060ười", "ng\u202aười\u202c"):
+        assert normalize(junk) == "người"

@@ -17,7 +17,11 @@ from collections.abc import Iterable
 from tomtat.errors import InputError
 
 _WORD = re.compile(r"\w+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\ufeff]")
+# Control and invisible format characters: soft hyphens (&shy;), zero-width and bidirectional marks
+# (&lrm;, &rlm;, embeddings, isolates), word joiners. Inside a word they would cut it into two tokens.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\xad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 # Lone UTF-16 halves: JSON "\ud83d" escapes (an emoji cut in two) decode to them, and no UTF-8 output
 # can encode them. A whole pair is already one character in a Python string, so only halves match.
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
