@@ -261,3 +261,13 @@ def test_batch_and_eval_given_a_directory_say_so(tmp_path):
     # They read one JSONL file; a directory was reported as "no such file", though it exists.
     for command in (["batch", str(tmp_path), "-o", "-"], ["eval", str(tmp_path)]):
         assert_clean_error(run(*command), "is a directory", "JSONL")
+
+
+def test_batch_reads_a_pipe_given_as_a_path(tmp_path):
+    # `tomtat batch <(zcat stories.jsonl.gz) -o out.jsonl` names a pipe (/dev/fd/63): it was refused
+    # as "no such file", and counting its lines for the progress bar would have read it up.
+    lines = [story_line(), "{not json", story_line()]
+    expected = run("batch", str(write_jsonl(tmp_path / "in.jsonl", lines)), "-o", "-", "-q").stdout
+    result = run("batch", "/dev/stdin", "-o", "-", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected and len(expected.splitlines()) == 3

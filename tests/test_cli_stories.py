@@ -226,3 +226,22 @@ def test_digest_refuses_to_write_over_its_own_input(tmp_path):
     assert done.returncode == 2 and done.stderr.strip().splitlines()[-1].startswith("tomtat: error:")
     assert "input" in done.stderr
     assert (tmp_path / "feed.jsonl").read_bytes() == before
+
+
+def test_ingest_and_digest_read_a_pipe_given_as_a_path(tmp_path):
+    # `tomtat digest <(zcat feed.jsonl.gz) -o out` names a pipe: it was "not a regular file or directory".
+    write_feed(tmp_path / "feed.jsonl", 8)
+    feed = (tmp_path / "feed.jsonl").read_text(encoding="utf-8")
+    expected = tomtat("digest", "feed.jsonl", "-o", "-", "-q", cwd=tmp_path).stdout
+
+    def piped(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*CLI, *args], cwd=tmp_path, input=feed, capture_output=True, text=True, timeout=120
+        )
+
+    result = piped("digest", "/dev/stdin", "-o", "-")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected
+    result = piped("ingest", "/dev/stdin", "--db", "s.db")
+    assert result.returncode == 0, result.stderr
+    assert len(stored_ids(tmp_path / "s.db")) == 8

@@ -107,11 +107,13 @@ def _add_batch_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _check_jsonl(source: Path) -> None:
-    """The one JSONL file a command reads: missing and directory are different mistakes."""
+    """The one JSONL file (or pipe) a command reads: missing and directory are different mistakes."""
+    from tomtat.files import is_stream
+
     if source.is_dir():
         raise InputError(f"{source}: is a directory; give a JSONL file (one story per line)")
-    if not source.is_file():
-        raise InputError(f"{source}: no such file")
+    if not source.is_file() and not is_stream(source):
+        raise InputError(f"{source}: not a regular file" if source.exists() else f"{source}: no such file")
 
 
 def _check_output(path: str, source: str) -> None:
@@ -137,13 +139,13 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from tomtat.corpus import iter_clusters
+    from tomtat.files import is_stream
     from tomtat.parallel import summarize_items
 
-    source = Path(args.input)
+    source = Path("/dev/stdin") if args.input == "-" else Path(args.input)
     if args.input != "-":
         _check_jsonl(source)
-    if args.input == "-":
-        source = Path("/dev/stdin")
+    if args.input == "-" or is_stream(source):  # read once, as it comes: not counted first
         total = None
     else:
         with open(source, "rb") as stream:
@@ -378,16 +380,18 @@ def _feed_progress(args: argparse.Namespace, unit: str) -> tuple[Iterator, Calla
     from tqdm import tqdm
 
     from tomtat.feeds import read_feed
+    from tomtat.files import is_stream
 
     feed = read_feed(args.input)
     source = Path(args.input)
+    total: int | None = None  # a pipe is read once, as it comes: not counted first
     if source.is_dir():
         total = sum(1 for p in source.glob("*.txt") if p.is_file())
-    else:
+    elif not is_stream(source):
         with open(source, "rb") as stream:
             total = sum(1 for line in stream if line.strip())
     # No bar for nothing to read: the error that follows says why.
-    bar = tqdm(total=total, unit=unit, disable=args.quiet or not total, file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(total=total, unit=unit, disable=args.quiet or total == 0, file=sys.stderr, dynamic_ncols=True)
     return feed, bar.update, bar.close
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tomtat.errors import InputError
-from tomtat.files import expand_paths, read_article
+from tomtat.files import expand_paths, is_stream, read_article
 from tomtat.sentences import infer_title
 from tomtat.text import LONE_SURROGATE, normalize
 
@@ -170,14 +170,14 @@ def iter_directory(path: Path) -> Iterator[IncomingArticle | FeedError]:
 
 
 def read_feed(path: str | Path) -> Iterator[IncomingArticle | FeedError]:
-    """Articles (and skipped inputs) from a JSONL file or a directory of ``*.txt`` files.
+    """Articles (and skipped inputs) from a JSONL file (or pipe) or a directory of ``*.txt`` files.
 
     Raises :class:`InputError` only when nothing can be read at all (no such path, empty directory).
     """
     path = Path(path)
     if path.is_dir():
         return iter_directory(path)
-    if path.is_file():
+    if path.is_file() or is_stream(path):
         return iter_jsonl(path)
     if path.exists():
         raise InputError(f"{path}: not a regular file or directory")

@@ -7,6 +7,7 @@ rather than failing the whole run, since it carries no text to lose.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -32,6 +33,16 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
         else:
             raise InputError(f"{path}: no such file or directory")
     return files
+
+
+def is_stream(path: Path) -> bool:
+    """A pipe or a terminal (``<(zcat feed.jsonl.gz)``, ``/dev/stdin``): it can be read once, as it
+    comes, so it is neither counted first nor refused for not being a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
 def read_article(path: Path) -> Article:
