@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tomtat.errors import InputError
-from tomtat.files import expand_paths, is_stream, read_article
+from tomtat.files import checked_path, expand_paths, is_stream, read_article
 from tomtat.sentences import infer_title
 from tomtat.text import LONE_SURROGATE, normalize
 
@@ -174,7 +174,7 @@ def read_feed(path: str | Path) -> Iterator[IncomingArticle | FeedError]:
 
     Raises :class:`InputError` only when nothing can be read at all (no such path, empty directory).
     """
-    path = Path(path)
+    path = checked_path(path)
     if path.is_dir():
         return iter_directory(path)
     if path.is_file() or is_stream(path):

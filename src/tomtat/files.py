@@ -20,7 +20,7 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
     """Files named directly, plus every ``*.txt`` in named directories (sorted, so runs are repeatable)."""
     files: list[Path] = []
     for raw in paths:
-        path = Path(raw)
+        path = checked_path(raw)
         if path.is_dir():
             found = sorted(p for p in path.glob("*.txt") if p.is_file())
             if not found:
@@ -33,6 +33,14 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
         else:
             raise InputError(f"{path}: no such file or directory")
     return files
+
+
+def checked_path(raw: str | Path) -> Path:
+    """``raw`` as a path, refusing an empty string: ``Path("")`` is the current directory, so an unset
+    shell variable (``tomtat ingest "$FEED"``) would read every ``*.txt`` file wherever it ran."""
+    if isinstance(raw, str) and not raw.strip():
+        raise InputError("empty path given (an unset variable?); name a file or directory")
+    return Path(raw)
 
 
 def is_stream(path: Path) -> bool:
