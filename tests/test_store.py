@@ -467,3 +467,10 @@ def test_dates_at_the_ends_of_the_calendar_are_listed_not_a_crash(store):
     assert spans[items[0]["id"]][1].year == 9999 and spans[items[1]["id"]][0].year == 1
     assert store.article(items[0]["id"]).published.year == 9999
     assert [s.first.year for s in digest(items[:1], words=30).stories] == [9999]
+
+
+@pytest.mark.parametrize("path", ["", "  "])
+def test_an_empty_database_path_is_refused(path):
+    # SQLite takes "" as a private temporary file: everything ingested vanished at close, reported as added.
+    with pytest.raises(InputError, match="database path is empty"):
+        Store(path)

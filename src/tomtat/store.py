@@ -282,6 +282,8 @@ class Store:
     ) -> None:
         from tomtat.pairs import PairModel, default_model
 
+        if not str(path).strip():  # SQLite would make a private temporary file, gone at close
+            raise InputError("the database path is empty; name a file (or ':memory:' to keep nothing)")
         self.path = str(path)
         self._pair_model = regroup if isinstance(regroup, PairModel) else default_model() if regroup else None
         self.timeout = timeout
