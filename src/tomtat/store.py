@@ -231,7 +231,7 @@ def _unpack_neighbours(blob: bytes) -> list[tuple[float, int]]:
 
 
 def _story_row(story_id: str) -> int | None:
-    if not story_id.startswith("s") or not story_id[1:].isdigit() or len(story_id) > 20:
+    if not isinstance(story_id, str) or not story_id.startswith("s") or not story_id[1:].isdigit() or len(story_id) > 20:
         return None
     row = int(story_id[1:])
     return row if row < 2**63 else None  # SQLite's integer range: no row can have a larger id
@@ -742,8 +742,8 @@ class Store:
         again, in ``workers`` processes (:func:`tomtat.parallel.map_in_workers`); the rest come from the
         database. Stories past ``limit`` are not summarized at all.
         """
-        if limit is not None and limit < 0:
-            raise InputError(f"limit must be 0 or more, got {limit}")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            raise InputError(f"limit must be a whole number, 0 or more, got {limit!r}")
         from tomtat.parallel import check_workers
 
         check_workers(workers)
