@@ -474,3 +474,12 @@ def test_an_empty_database_path_is_refused(path):
     # SQLite takes "" as a private temporary file: everything ingested vanished at close, reported as added.
     with pytest.raises(InputError, match="database path is empty"):
         Store(path)
+
+
+def test_a_limit_that_is_not_a_whole_number_and_a_story_id_that_is_not_text_are_named(store):
+    store.ingest(records(per_story=1))
+    for limit in (1.5, "3", True):
+        with pytest.raises(InputError, match="limit must be"):  # was sqlite3 'datatype mismatch' / TypeError
+            store.stories(limit=limit)
+    assert store.story(5) is None and store.story(None) is None  # as store.article(5); was AttributeError
+

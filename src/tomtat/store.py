@@ -231,7 +231,9 @@ def _unpack_neighbours(blob: bytes) -> list[tuple[float, int]]:
 
 
 def _story_row(story_id: str) -> int | None:
-    if not isinstance(story_id, str) or not story_id.startswith("s") or not story_id[1:].isdigit() or len(story_id) > 20:
+    if not isinstance(story_id, str) or len(story_id) > 20:
+        return None
+    if not story_id.startswith("s") or not story_id[1:].isdigit():
         return None
     row = int(story_id[1:])
     return row if row < 2**63 else None  # SQLite's integer range: no row can have a larger id
