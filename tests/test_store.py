@@ -483,3 +483,11 @@ def test_a_limit_that_is_not_a_whole_number_and_a_story_id_that_is_not_text_are_
             store.stories(limit=limit)
     assert store.story(5) is None and store.story(None) is None  # as store.article(5); was AttributeError
 
+
+@pytest.mark.parametrize("items", ["a1", {"id": "a1", "text": "Một bài báo."}, b"{}"])
+def test_one_record_or_a_string_instead_of_a_list_is_named(store, items):
+    # Iterating them went through keys or characters: each 'expected a JSON object, got str'.
+    with pytest.raises(InputError, match="a list of articles"):
+        store.ingest(items)
+    with pytest.raises(InputError, match="a list of articles"):
+        digest(items)

@@ -408,6 +408,9 @@ class Store:
         """
         if batch_size <= 0:
             raise InputError(f"batch_size must be positive, got {batch_size}")
+        if isinstance(items, str | bytes | Mapping | IncomingArticle):  # iterating would go through its parts
+            kind = type(items).__name__
+            raise InputError(f"expected a list of articles, got one {kind}; wrap it in a list: [{kind}]")
         assignments: list[Assignment] = []
         errors: list[FeedError] = []
         batch: list[IncomingArticle] = []
