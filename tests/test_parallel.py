@@ -310,3 +310,10 @@ def test_origin_may_be_an_iso_date_and_anything_else_is_named():
     for origin in (5, "not a date"):
         with pytest.raises(InputError, match="origin"):
             partition_by_time(feed, origin=origin)
+
+
+@pytest.mark.parametrize("lines", [LINES[0], LINES[0].encode()])
+def test_a_partition_given_as_one_string_is_named_not_read_char_by_char(lines):
+    # Iterating a str goes through its characters: one error record per character.
+    with pytest.raises(InputError, match="splitlines"):
+        summarize_partition(lines)

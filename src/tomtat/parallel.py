@@ -133,6 +133,8 @@ def summarize_partition(lines: Iterable[str | bytes], words: int = DEFAULT_WORDS
     file. The result is a list, not a generator, because engines send it back between processes.
     """
     check_words(words)
+    if isinstance(lines, str | bytes):  # iterating it would go through its characters
+        raise InputError(f"expected lines, got one {type(lines).__name__}; split it with .splitlines()")
     items = (read_line(raw, number) for number, raw in enumerate(lines, start=1))
     return [json.dumps(summarize_item(item, words), ensure_ascii=False) for item in items if item is not None]
 
