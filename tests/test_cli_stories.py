@@ -245,3 +245,12 @@ def test_ingest_and_digest_read_a_pipe_given_as_a_path(tmp_path):
     result = piped("ingest", "/dev/stdin", "--db", "s.db")
     assert result.returncode == 0, result.stderr
     assert len(stored_ids(tmp_path / "s.db")) == 8
+
+
+@pytest.mark.parametrize("output", ["missing/stories.jsonl", "."])
+def test_digest_refuses_an_output_it_cannot_write_before_grouping_anything(tmp_path, output):
+    # digest writes its output at the end: a bad -o used to fail only after all the grouping and summaries.
+    write_feed(tmp_path / "feed.jsonl", 8)
+    done = tomtat("digest", "feed.jsonl", "-o", output, cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.strip().splitlines()[-1].startswith("tomtat: error:")
+    assert "article" not in done.stderr  # no progress bar: refused before reading the feed

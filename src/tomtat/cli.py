@@ -117,11 +117,20 @@ def _check_jsonl(source: Path) -> None:
 
 
 def _check_output(path: str, source: str) -> None:
-    """Refuse an output that is the input file: opening it for writing would empty the input before a
-    line of it is read. Checked before any work, so a long run is not lost to it either."""
-    if path == "-" or source == "-":
+    """Refuse an output that is the input file (opening it for writing would empty the input before a
+    line of it is read) or that cannot be written (digest writes only at the end). Checked before any
+    work, so a long run is not lost to it."""
+    if path == "-":
         return
     output = Path(path)
+    if output.is_dir():
+        raise InputError(f"{path}: is a directory; give a file to write")
+    if not output.parent.is_dir():
+        raise InputError(f"{path}: cannot write (no directory {output.parent})")
+    if not os.access(output if output.exists() else output.parent, os.W_OK):
+        raise InputError(f"{path}: cannot write (permission denied)")
+    if source == "-":
+        return
     if output.is_file() and Path(source).is_file() and output.samefile(source):
         raise InputError(f"{path}: is also the input file; write the output to another file")
 
