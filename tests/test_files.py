@@ -16,3 +16,12 @@ def test_an_empty_path_is_refused_not_read_as_the_current_directory(tmp_path, mo
     for read in (read_articles, read_feed):
         with pytest.raises(InputError, match="empty path"):
             read([""] if read is read_articles else "")
+
+
+def test_a_broken_or_looping_symbolic_link_is_called_that(tmp_path):
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "deleted.txt")
+    for name in ("loop.txt", "gone.txt"):  # both were "no such file or directory", though ls lists them
+        for read in (lambda p: read_articles([p]), read_feed):
+            with pytest.raises(InputError, match="broken symbolic link"):
+                read(str(tmp_path / name))

@@ -108,12 +108,12 @@ def _add_batch_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _check_jsonl(source: Path) -> None:
     """The one JSONL file (or pipe) a command reads: missing and directory are different mistakes."""
-    from tomtat.files import is_stream
+    from tomtat.files import is_stream, missing
 
     if source.is_dir():
         raise InputError(f"{source}: is a directory; give a JSONL file (one story per line)")
     if not source.is_file() and not is_stream(source):
-        raise InputError(f"{source}: not a regular file" if source.exists() else f"{source}: no such file")
+        raise InputError(f"{source}: not a regular file" if source.exists() else missing(source))
 
 
 def _check_output(path: str, source: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tomtat.errors import InputError
-from tomtat.files import checked_path, expand_paths, is_stream, read_article
+from tomtat.files import checked_path, expand_paths, is_stream, missing, read_article
 from tomtat.sentences import infer_title
 from tomtat.text import LONE_SURROGATE, normalize
 
@@ -181,4 +181,4 @@ def read_feed(path: str | Path) -> Iterator[IncomingArticle | FeedError]:
         return iter_jsonl(path)
     if path.exists():
         raise InputError(f"{path}: not a regular file or directory")
-    raise InputError(f"{path}: no such file or directory")
+    raise InputError(missing(path))

@@ -31,7 +31,7 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
         elif path.exists():
             raise InputError(f"{path}: not a regular file")
         else:
-            raise InputError(f"{path}: no such file or directory")
+            raise InputError(missing(path))
     return files
 
 
@@ -41,6 +41,13 @@ def checked_path(raw: str | Path) -> Path:
     if isinstance(raw, str) and not raw.strip():
         raise InputError("empty path given (an unset variable?); name a file or directory")
     return Path(raw)
+
+
+def missing(path: Path) -> str:
+    """Why ``path`` cannot be found: a link to nothing (or to itself) is listed by ``ls``, so it is named."""
+    if path.is_symlink():
+        return f"{path}: broken symbolic link (its target is missing, or it points to itself)"
+    return f"{path}: no such file or directory"
 
 
 def is_stream(path: Path) -> bool:
