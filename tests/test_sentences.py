@@ -133,6 +133,17 @@ def test_labels_without_final_punctuation_are_headings():
     ]
 
 
+def test_a_numbered_reference_is_noise_and_a_numbered_note_is_not():
+    result = kinds(
+        "Đảng viên trẻ tăng nhanh trong năm 2021.\n"
+        "(6) Đảng Cộng sản Việt Nam, Văn kiện Hội nghị lần thứ năm Ban Chấp hành Trung ương Đảng khóa XIII, "
+        "Nxb Chính trị quốc gia Sự thật, Hà Nội, 2022, tr.35.\n"
+        "(1) Công dân đã được cấp hộ chiếu mẫu cũ sẽ tiếp tục sử dụng đến hết thời hạn ghi trong hộ chiếu."
+    )
+    assert result[0][1] is SentenceKind.LEAD and result[-1][1] is SentenceKind.BODY
+    assert all(kind is SentenceKind.NOISE for _, kind in result[1:-1])
+
+
 def test_dateline_prefix_is_removed_from_the_first_sentence():
     result = kinds("QUỐC TẾ - Hôm 13/9, hai nhà lãnh đạo đã gặp nhau tại Nga.\n(Dân trí) - Câu sau.")
     assert result[0][0] == "Hôm 13/9, hai nhà lãnh đạo đã gặp nhau tại Nga."

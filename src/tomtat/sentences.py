@@ -10,8 +10,8 @@ the next character starts a new sentence, except
 * inside numbers (``1,5``, ``4.000``, ``13/9/2023``) and URLs, which the "followed by space" rule keeps.
 
 Every line is a sentence boundary: headings, bylines and captions are lines without final punctuation.
-Noise (captions, bylines, counters, headings) keeps its place in the numbering so citations stay stable,
-but is marked :attr:`SentenceKind.NOISE`.
+Noise (captions, bylines, counters, headings, numbered references) keeps its place in the numbering so
+citations stay stable, but is marked :attr:`SentenceKind.NOISE`.
 """
 
 from __future__ import annotations
@@ -57,6 +57,10 @@ _BYLINE = re.compile(
     re.IGNORECASE,
 )
 _PAREN_BYLINE = re.compile(r"^[^.!?()]{0,60}\(\s*(theo|nguồn)\b[^()]*\)\s*$", re.IGNORECASE)
+# A numbered reference at an article's end: "(6) Đảng Cộng sản Việt Nam, Văn kiện ..., Nxb ..., tr.7".
+_REFERENCE = re.compile(
+    r"^[(\[]\d{1,3}[)\]]\s.*?(?:\bnxb\b|\btr\.\s?\d|toàn tập|văn kiện|báo cáo)", re.IGNORECASE
+)
 _COUNTER = re.compile(r"^[\d\s/.,:;|+\-–—%#*•·]*$")
 _DATELINE = re.compile(
     r"^(?:\([^()]{2,30}\)|[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢÍÌỈĨỊÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴÉÈẺẼẸÓÒỎÕỌ.\s]{2,30})\s*[-–—]\s+"
@@ -193,6 +197,8 @@ def noise_reason(sentence: str, line: str, *, caption_line: bool | None = None) 
         return "caption"
     if _BYLINE.match(stripped) or _PAREN_BYLINE.match(stripped):
         return "byline"
+    if _REFERENCE.match(line.strip()):
+        return "reference"
     # A numbered heading ("2. Các triệu chứng cúm A") is split after its number, so the whole line counts.
     is_whole_line = sentence == line.strip() or bool(_ENUMERATOR.match(line))
     label = _TRAILING_PARENTHETICAL.sub("", stripped)  # "Ông Nguyễn Văn A (Phó vụ trưởng ...)"
