@@ -317,3 +317,13 @@ def test_a_partition_given_as_one_string_is_named_not_read_char_by_char(lines):
     # Iterating a str goes through its characters: one error record per character.
     with pytest.raises(InputError, match="splitlines"):
         summarize_partition(lines)
+
+
+def test_stopping_early_ends_the_workers_at_once_instead_of_finishing_their_tasks():
+    # Ctrl-C or a closed output: the tasks in flight are not wanted. Waiting for them made Ctrl-C slow
+    # (a time range can take minutes), and a second Ctrl-C during that wait hung the process for good.
+    records = map_in_workers(time.sleep, [0, 60, 60, 60], workers=2, per_task=1)
+    assert next(records) is None
+    started = time.monotonic()
+    records.close()
+    assert time.monotonic() - started < 10

@@ -96,16 +96,26 @@ def map_in_workers(
     chunk = list(itertools.islice(iterator, window))
     if not chunk:
         return
+    others = set(multiprocessing.active_children())
     pool = _start_workers(min(workers, math.ceil(len(chunk) / per_task)))
+    started = [process for process in multiprocessing.active_children() if process not in others]
+    finished = False
     try:
         while chunk:
             yield from pool.map(function, chunk, chunksize=per_task)
             chunk = list(itertools.islice(iterator, window))
+        finished = True
     except BrokenProcessPool:  # a worker was killed (SIGKILL, the out-of-memory killer): say so once
         raise TomtatError(
             "a worker process ended unexpectedly (killed, or out of memory?); what it was doing is lost"
         ) from None
-    finally:  # on Ctrl-C or a closed output, drop the queued items instead of finishing them
+    finally:
+        if not finished:
+            # Ctrl-C, a closed output, an error: the tasks in flight are not wanted. Waiting for them
+            # made Ctrl-C slow, and a second Ctrl-C during that wait left the pool's shutdown half done
+            # and the process hung at exit, joining workers blocked on results nobody read.
+            for process in started:
+                process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
 
 
