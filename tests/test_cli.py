@@ -271,3 +271,34 @@ def test_batch_reads_a_pipe_given_as_a_path(tmp_path):
     result = run("batch", "/dev/stdin", "-o", "-", stdin="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout == expected and len(expected.splitlines()) == 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_twice_stops_batch_once_and_keeps_the_lines_written(tmp_path, workers):
+    # An impatient second Ctrl-C used to land in the clean-up: killed by SIGINT (exit -2) or a
+    # traceback from tqdm, and with worker processes a process that never exited.
+    import os
+    import signal
+    import time
+
+    lines = [story_line(raw_text=f"Câu số {n}. " * 40) for n in range(3000)]
+    source = write_jsonl(tmp_path / "in.jsonl", lines)
+    output = tmp_path / "out.jsonl"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tomtat", "batch", str(source), "-o", str(output), "-q", "-j", workers],
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while (not output.exists() or output.stat().st_size < 100_000) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for _ in range(2):  # Ctrl-C reaches every process of the group, twice in quick succession
+        os.killpg(process.pid, signal.SIGINT)
+        time.sleep(0.02)
+    try:
+        stderr = process.communicate(timeout=30)[1]
+    finally:
+        process.kill()
+    assert process.returncode == 130 and stderr == "tomtat: interrupted\n"
+    lines = output.read_text(encoding="utf-8").splitlines()
+    assert lines and all(json.loads(line)["summary"] for line in lines)  # whole records only

@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -555,6 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tomtat: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the way out
         print("tomtat: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
