@@ -96,9 +96,7 @@ def map_in_workers(
     chunk = list(itertools.islice(iterator, window))
     if not chunk:
         return
-    others = set(multiprocessing.active_children())
     pool = _start_workers(min(workers, math.ceil(len(chunk) / per_task)))
-    started = [process for process in multiprocessing.active_children() if process not in others]
     finished = False
     try:
         while chunk:
@@ -113,8 +111,9 @@ def map_in_workers(
         if not finished:
             # Ctrl-C, a closed output, an error: the tasks in flight are not wanted. Waiting for them
             # made Ctrl-C slow, and a second Ctrl-C during that wait left the pool's shutdown half done
-            # and the process hung at exit, joining workers blocked on results nobody read.
-            for process in started:
+            # and the process hung at exit, joining workers blocked on results nobody read. (The pool
+            # has no public way to stop its processes before Python 3.14's terminate_workers.)
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
 
