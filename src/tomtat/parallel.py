@@ -100,7 +100,15 @@ def map_in_workers(
     finished = False
     try:
         while chunk:
-            yield from pool.map(function, chunk, chunksize=per_task)
+            # Not pool.map: its results cancel their futures when interrupted, and a cancelled future
+            # that the stopped pool then marks broken raises InvalidStateError in the pool's thread
+            # (a traceback on Ctrl-C; Python 3.11's concurrent.futures).
+            tasks = [
+                pool.submit(_apply, function, chunk[start : start + per_task])
+                for start in range(0, len(chunk), per_task)
+            ]
+            for task in tasks:
+                yield from task.result()
             chunk = list(itertools.islice(iterator, window))
         finished = True
     except BrokenProcessPool:  # a worker was killed (SIGKILL, the out-of-memory killer): say so once
@@ -116,6 +124,11 @@ def map_in_workers(
             for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _apply(function: Callable[[T], R], items: list[T]) -> list[R]:
+    """One task of :func:`map_in_workers`, run in a worker."""
+    return [function(item) for item in items]
 
 
 def _cores() -> int:
