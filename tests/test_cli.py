@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -273,15 +277,9 @@ def test_batch_reads_a_pipe_given_as_a_path(tmp_path):
     assert result.stdout == expected and len(expected.splitlines()) == 3
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_ctrl_c_twice_stops_batch_once_and_keeps_the_lines_written(tmp_path, workers):
-    # An impatient second Ctrl-C used to land in the clean-up: killed by SIGINT (exit -2) or a
-    # traceback from tqdm, and with worker processes a process that never exited.
-    import os
-    import signal
-    import time
-
+def stop_batch_midway(tmp_path: Path, workers: str, send: Callable[[int], None]) -> tuple[int, str]:
+    """Start a long ``tomtat batch`` in its own process group, ``send`` signals to it once its output
+    holds some records, and return its exit status and stderr; the output keeps only whole records."""
     lines = [story_line(raw_text=f"Câu số {n}. " * 40) for n in range(3000)]
     source = write_jsonl(tmp_path / "in.jsonl", lines)
     output = tmp_path / "out.jsonl"
@@ -292,13 +290,33 @@ def test_ctrl_c_twice_stops_batch_once_and_keeps_the_lines_written(tmp_path, wor
     deadline = time.monotonic() + 60
     while (not output.exists() or output.stat().st_size < 100_000) and time.monotonic() < deadline:
         time.sleep(0.05)
-    for _ in range(2):  # Ctrl-C reaches every process of the group, twice in quick succession
-        os.killpg(process.pid, signal.SIGINT)
-        time.sleep(0.02)
+    send(process.pid)
     try:
         stderr = process.communicate(timeout=30)[1]
     finally:
         process.kill()
-    assert process.returncode == 130 and stderr == "tomtat: interrupted\n"
-    lines = output.read_text(encoding="utf-8").splitlines()
-    assert lines and all(json.loads(line)["summary"] for line in lines)  # whole records only
+    records = output.read_text(encoding="utf-8").splitlines()
+    assert records and all(json.loads(line)["summary"] for line in records)  # whole records only
+    return process.returncode, stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_twice_stops_batch_once_and_keeps_the_lines_written(tmp_path, workers):
+    # An impatient second Ctrl-C used to land in the clean-up: killed by SIGINT (exit -2) or a
+    # traceback from tqdm, and with worker processes a process that never exited.
+    def ctrl_c_twice(group: int) -> None:
+        for _ in range(2):  # Ctrl-C reaches every process of the group, twice in quick succession
+            os.killpg(group, signal.SIGINT)
+            time.sleep(0.02)
+
+    assert stop_batch_midway(tmp_path, workers, ctrl_c_twice) == (130, "tomtat: interrupted\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_stops_batch_like_ctrl_c(tmp_path, workers):
+    # `timeout`, `kill` or a service manager: the process died at once, records possibly cut, and with
+    # worker processes the resource tracker then warned of 'leaked semaphore objects'.
+    code, stderr = stop_batch_midway(tmp_path, workers, lambda pid: os.kill(pid, signal.SIGTERM))
+    assert (code, stderr) == (143, "tomtat: terminated\n")

@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -545,9 +546,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``, a service manager) stops a command as Ctrl-C does: output closed
+    on whole records, worker processes stopped, one message; exit status 143 (128 + 15)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # `serve` leaves SIGTERM to the web server, which shuts down gracefully on it.
+    on_sigterm = args.handler is not _cmd_serve and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if on_sigterm else None
     try:
         status = args.handler(args)
         sys.stdout.flush()  # a write error on stdout surfaces here, not in the interpreter's exit
@@ -555,10 +568,12 @@ def main(argv: list[str] | None = None) -> int:
     except TomtatError as error:
         print(f"tomtat: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the way out
-        print("tomtat: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        for number in (signal.SIGINT, signal.SIGTERM):  # a second one must not break the way out
+            signal.signal(number, signal.SIG_IGN)
+        terminated = isinstance(interrupt, _Terminated)
+        print(f"tomtat: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 143 if terminated else 130
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`); nothing left to report
         return 0
@@ -567,6 +582,9 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{error.filename}: " if error.filename else ""
         print(f"tomtat: error: {where}{error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        if previous is not None and signal.getsignal(signal.SIGTERM) is _terminate:
+            signal.signal(signal.SIGTERM, previous)  # main() may be called in-process
 
 
 def _discard_stdout() -> None:
