@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from types import EllipsisType
 
 from tomtat.text import count_syllables, normalize
 from tomtat.types import Article, Sentence, SentenceKind, Story
@@ -59,7 +60,7 @@ _BYLINE = re.compile(
 _PAREN_BYLINE = re.compile(r"^[^.!?()]{0,60}\(\s*(theo|nguồn)\b[^()]*\)\s*$", re.IGNORECASE)
 # A numbered reference at an article's end: "(6) Đảng Cộng sản Việt Nam, Văn kiện ..., Nxb ..., tr.7".
 _REFERENCE = re.compile(
-    r"^[(\[]\d{1,3}[)\]]\s.*?(?:\bnxb\b|\btr\.\s?\d|toàn tập|văn kiện|báo cáo)", re.IGNORECASE
+    r"^\s*[(\[]\d{1,3}[)\]]\s.{0,300}?(?:\bnxb\b|\btr\.\s?\d|toàn tập|văn kiện|báo cáo)", re.IGNORECASE
 )
 _COUNTER = re.compile(r"^[\d\s/.,:;|+\-–—%#*•·]*$")
 _DATELINE = re.compile(
@@ -67,9 +68,7 @@ _DATELINE = re.compile(
 )
 _FINAL_PUNCTUATION = tuple('.!?…:;"”’)»')
 _ENUMERATOR = re.compile(r"^\s*(?:\d{1,2}|[IVX]{1,4})\.\s")
-# What a line without final punctuation may end with and still be a label: a person's office, a match
-# minute, a table's unit ("Bruno Fernandes (55’)", "... ngành công nghiệp trọng điểm (%)").
-_TRAILING_PARENTHETICAL = re.compile(r"\s*\([^()]*\)$")
+
 HEADING_MAX_SYLLABLES = 25
 MIN_SENTENCES_PER_ARTICLE = 10
 # Without a given lead, the first paragraph is the lead, up to this many sentences: a body with no line
@@ -182,33 +181,50 @@ def clean_sentence(text: str) -> str:
     return text.strip().rstrip("•●■▪►").rstrip()  # "... lãi trái phiếu.•"
 
 
-def noise_reason(sentence: str, line: str, *, caption_line: bool | None = None) -> str | None:
+def noise_reason(sentence: str, line: str, *, line_reason: str | EllipsisType | None = ...) -> str | None:
     """Why ``sentence`` (from paragraph ``line``) is noise, or ``None`` when it is content.
 
-    ``caption_line``: whether ``line`` ends with a photo credit, when the caller has already looked;
-    searching a 10 MB one-line article again for each of its sentences took hours.
+    ``line_reason``: :func:`line_noise` of ``line``, when the caller has already looked (``...``: not
+    yet); searching a 10 MB one-line article again for each of its sentences took hours.
     """
     stripped = sentence.strip()
     if _COUNTER.match(stripped):
         return "counter"
-    if caption_line is None:
-        caption_line = bool(_TRAILING_CAPTION.search(line))
-    if _CAPTION.match(stripped) or caption_line:
+    if line_reason is ...:
+        line_reason = line_noise(line)
+    if _CAPTION.match(stripped) or line_reason == "caption":
         return "caption"
     if _BYLINE.match(stripped) or _PAREN_BYLINE.match(stripped):
         return "byline"
-    if _REFERENCE.match(line.strip()):
+    if line_reason == "reference":
         return "reference"
     # A numbered heading ("2. Các triệu chứng cúm A") is split after its number, so the whole line counts.
     is_whole_line = sentence == line.strip() or bool(_ENUMERATOR.match(line))
-    label = _TRAILING_PARENTHETICAL.sub("", stripped)  # "Ông Nguyễn Văn A (Phó vụ trưởng ...)"
-    if (
-        is_whole_line
-        and not label.endswith(_FINAL_PUNCTUATION)
-        and count_syllables(label) <= HEADING_MAX_SYLLABLES
-    ):
-        return "heading"
+    if is_whole_line:
+        label = _without_trailing_parenthetical(stripped)
+        if not label.endswith(_FINAL_PUNCTUATION) and count_syllables(label) <= HEADING_MAX_SYLLABLES:
+            return "heading"
     return None
+
+
+def line_noise(line: str) -> str | None:
+    """What a whole paragraph is, whatever its sentences: a caption (it ends with a photo credit) or a
+    numbered reference ("(6) Đảng Cộng sản Việt Nam, Văn kiện ..., Nxb ..., tr.35"); else ``None``."""
+    if _TRAILING_CAPTION.search(line):
+        return "caption"
+    if _REFERENCE.match(line):
+        return "reference"
+    return None
+
+
+def _without_trailing_parenthetical(text: str) -> str:
+    """``text`` without a parenthetical it ends with: what a label without final punctuation may end with
+    (a person's office, a match minute, a table's unit: "Bruno Fernandes (55’)", "... trọng điểm (%)")."""
+    if text.endswith(")"):
+        opening = text.rfind("(")
+        if opening >= 0 and ")" not in text[opening:-1]:
+            return text[:opening].rstrip()
+    return text
 
 
 # Openings that point back to the sentence before ("Điều này ...", "Đây là ...", "Ông cũng ..."), a
@@ -336,14 +352,14 @@ def segment_article(article: Article, doc: int) -> list[Sentence]:
         if not pieces:
             continue
         paragraph_content = False
-        caption_line = bool(_TRAILING_CAPTION.search(line))
+        line_reason = line_noise(line)
         for piece in pieces:
             text = (
                 clean_sentence(strip_dateline(piece))
                 if position == 0 or not sentences
                 else clean_sentence(piece)
             )
-            reason = noise_reason(piece, line, caption_line=caption_line) if text else "empty"
+            reason = noise_reason(piece, line, line_reason=line_reason) if text else "empty"
             if reason is not None:
                 kind = SentenceKind.NOISE
             elif is_lead_block or (not lead_assigned and position < MAX_IMPLICIT_LEAD_SENTENCES):
