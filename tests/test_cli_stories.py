@@ -254,3 +254,40 @@ def test_digest_refuses_an_output_it_cannot_write_before_grouping_anything(tmp_p
     done = tomtat("digest", "feed.jsonl", "-o", output, cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.strip().splitlines()[-1].startswith("tomtat: error:")
     assert "article" not in done.stderr  # no progress bar: refused before reading the feed
+
+
+def test_digest_replaces_its_output_whole_or_not_at_all(tmp_path, monkeypatch, capsys):
+    # digest writes after minutes of work: a full disk (or Ctrl-C) while writing must leave the earlier
+    # file as it was, not half a new one.
+    from tomtat.cli import main
+    from tomtat.store import StoryRecord
+
+    write_feed(tmp_path / "feed.jsonl", 8)
+    output = tmp_path / "out.jsonl"
+    output.write_text("an earlier run\n", encoding="utf-8")
+    output.chmod(0o640)
+    real = StoryRecord.to_dict
+    written = []
+
+    def disk_full_at_the_second_story(self: StoryRecord) -> dict:
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(self)
+        return real(self)
+
+    monkeypatch.setattr(StoryRecord, "to_dict", disk_full_at_the_second_story)
+    assert main(["digest", str(tmp_path / "feed.jsonl"), "-o", str(output), "-q"]) == 2
+    assert "No space left" in capsys.readouterr().err
+    assert output.read_text(encoding="utf-8") == "an earlier run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feed.jsonl", "out.jsonl"]  # no temporary left
+
+    monkeypatch.setattr(StoryRecord, "to_dict", real)
+    assert main(["digest", str(tmp_path / "feed.jsonl"), "-o", str(output), "-q"]) == 0
+    lines = output.read_text(encoding="utf-8").splitlines()
+    assert len(lines) >= 2 and all(json.loads(line)["articles"] for line in lines)
+    assert output.stat().st_mode & 0o777 == 0o640  # the file's mode is kept
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(output)
+    output.write_text("before\n", encoding="utf-8")
+    assert main(["digest", str(tmp_path / "feed.jsonl"), "-o", str(link), "-q"]) == 0
+    assert link.is_symlink() and output.read_text(encoding="utf-8").splitlines() == lines

@@ -506,16 +506,48 @@ def _cmd_digest(args: argparse.Namespace) -> int:
     _report_skipped(result.report.errors)
     if not result.stories:
         raise InputError(f"{args.input}: no usable article ({len(result.report.errors)} input(s) skipped)")
-    output = _open_output(args.output)
-    try:
+    with _replaced_output(args.output) as output:
         for story in result.stories:
             record = story.to_dict()
             line = {key: record[key] for key in ("story", "articles", "summary", "sentences", "facts")}
             output.write(json.dumps(line, ensure_ascii=False) + "\n")
-    finally:
-        if output is not sys.stdout:
-            output.close()
     return 0
+
+
+@contextlib.contextmanager
+def _replaced_output(path: str) -> Iterator[TextIO]:
+    """An output written whole or not at all: into a temporary file beside ``path``, which replaces it
+    only once every line is written. ``digest`` writes its file after minutes of work, and an interrupt
+    or a full disk during the write must not leave a half file in place of an earlier good one.
+    Standard output, pipes and devices are written directly (they cannot be replaced); a symbolic link
+    has the file it points to replaced."""
+    target = Path(os.path.realpath(path))
+    if path == "-" or (target.exists() and not target.is_file()):
+        output = _open_output(path)
+        try:
+            yield output
+        finally:
+            if output is not sys.stdout:
+                output.close()
+        return
+    import tempfile
+
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise InputError(f"{path}: cannot write ({error.strerror})") from None
+    try:
+        with open(descriptor, "w", encoding="utf-8") as output:
+            yield output
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~umask
+        os.chmod(temporary, mode)  # mkstemp's file is private (0600); keep the mode a plain open gives
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 # --- entry point -------------------------------------------------------------------------------------
