@@ -519,10 +519,16 @@ def _replaced_output(path: str) -> Iterator[TextIO]:
     """An output written whole or not at all: into a temporary file beside ``path``, which replaces it
     only once every line is written. ``digest`` writes its file after minutes of work, and an interrupt
     or a full disk during the write must not leave a half file in place of an earlier good one.
-    Standard output, pipes and devices are written directly (they cannot be replaced); a symbolic link
-    has the file it points to replaced."""
+    Standard output, pipes and devices are written directly (they cannot be replaced), and so is a file
+    in a directory where no other file can be made; a symbolic link has the file it points to replaced."""
+    import tempfile
+
     target = Path(os.path.realpath(path))
-    if path == "-" or (target.exists() and not target.is_file()):
+    descriptor = None
+    if path != "-" and (target.is_file() or not target.exists()):
+        with contextlib.suppress(OSError):  # e.g. a writable file in a directory we may not add to
+            descriptor, temporary = tempfile.mkstemp(".tmp", f".{target.name}.", target.parent)
+    if descriptor is None:
         output = _open_output(path)
         try:
             yield output
@@ -530,12 +536,6 @@ def _replaced_output(path: str) -> Iterator[TextIO]:
             if output is not sys.stdout:
                 output.close()
         return
-    import tempfile
-
-    try:
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as error:
-        raise InputError(f"{path}: cannot write ({error.strerror})") from None
     try:
         with open(descriptor, "w", encoding="utf-8") as output:
             yield output
