@@ -302,6 +302,10 @@ def test_a_short_name_is_placed_only_by_a_longer_one():
     assert short_name("Ông cũng nói thêm.") is None
     assert short_name("Theo ông Scholz, Đức sẽ không cung cấp loại vũ khí này.") == "Scholz"
     assert short_name("Theo ông Nguyễn Văn A, giá sẽ giảm.") is None
+    assert short_name("Hai công ty không giảm trừ thời gian đóng BHXH của bà Thủy.") == "Thủy"
+    assert short_name("Ông Olaf Scholz đã gặp bà Merkel.") == "Merkel"
+    assert short_name("Tỉnh Bà Rịa - Vũng Tàu có mưa lớn.") is None  # a place, not "bà Rịa"
+    assert short_name("Công an đã tìm thấy thi thể ông D. sau 3 ngày.") is None  # initials: a name withheld
     assert introduces("Thủ tướng Đức Olaf Scholz cho biết.", "Scholz")
     assert introduces("Giáo sư Yang Moo-jin nói với NK News.", "Yang")
     assert not introduces("Ông Scholz nói thêm.", "Scholz")

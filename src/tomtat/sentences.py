@@ -285,17 +285,20 @@ def refers_back(sentence: str) -> bool:
 
 
 _SHORT_NAME = re.compile(_OPENING + r"(?i:theo )?(?i:ông|bà|ngài) (\w[\w-]*)(?: (\w+))?")
+_SHORT_NAME_INSIDE = re.compile(r"(?<![\w-])(?:ông|bà|ngài) (\w[\w-]*)(?: (\w+))?")  # lowercase: not "Bà Rịa"
 
 
 def short_name(sentence: str) -> str | None:
-    """The name a sentence opens with when it is one word after "Ông"/"Bà" ("Ông Scholz nói ...", "Theo
-    ông Scholz, ..."), which only a sentence giving the longer name ("Thủ tướng Đức Olaf Scholz") lets the
-    reader place."""
-    match = _SHORT_NAME.match(sentence)
-    if match is None or not match.group(1)[0].isupper():
-        return None
-    following = match.group(2)
-    return match.group(1) if following is None or not following[0].isupper() else None
+    """A name the sentence gives as one word after "ông"/"bà" ("Ông Scholz nói ...", "Theo ông Scholz,
+    ...", "... sổ BHXH của bà Thủy"), which only a sentence giving the longer name ("Thủ tướng Đức Olaf
+    Scholz", "bà Nguyễn Thị Thủy") lets the reader place. Initials ("ông T.") are a name withheld, not
+    a short one."""
+    opening = _SHORT_NAME.match(sentence)
+    for match in ([opening] if opening else []) + list(_SHORT_NAME_INSIDE.finditer(sentence)):
+        name, following = match.group(1), match.group(2)
+        if len(name) > 1 and name[0].isupper() and (following is None or not following[0].isupper()):
+            return name
+    return None
 
 
 def introduces(sentence: str, name: str) -> bool:
