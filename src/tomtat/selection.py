@@ -16,8 +16,9 @@ lời mời dẫn giải thưởng ..." after "Chris Rock cho hay anh đã từ 
 leans on the one before it ("Điều này ...", "Ông cũng nói ...", :func:`tomtat.sentences.refers_back`)
 is taken only once that one is in the summary, where ordering puts it right before; alone it would leave
 the reader asking what "this" is; one that names someone by a short name ("Ông Scholz ...", "... của bà
-Thủy") is taken only after a sentence that gives the longer name. One that opens what only a later sentence completes (a
-quotation it does not close, a colon at its end: :func:`tomtat.sentences.leads_on`) is never taken.
+Thủy") is taken only after a sentence that gives the longer name. One that opens what only a later
+sentence completes (a quotation it does not close, a colon at its end: :func:`tomtat.sentences.leads_on`)
+is never taken.
 On the same CV these rules cost nothing (docs/model.md). The set function is submodular; it is maximized
 greedily by value per syllable under the budget, the standard budgeted-coverage heuristic. The margin λ
 is the precision a sentence's new bigrams must beat to be worth their length: adding text of precision
@@ -187,8 +188,9 @@ def predecessors(sentences: Sequence[Sentence]) -> list[frozenset[int] | None]:
     """What each sentence waits for, as indices into ``sentences`` (any one of them will do): ``None``
     when it stands alone; for one that :func:`refers_back`, the one before it in its article; for one
     that names someone by a short name ("Ông Scholz nói ...", "... của bà Thủy"), those before it in
-    reading order that give the longer name ("Thủ tướng Đức Olaf Scholz"). An empty set (never) when none of them is
-    among ``sentences``, or when the sentence :func:`leads_on` to one the summary would not have."""
+    reading order that give the longer name ("Thủ tướng Đức Olaf Scholz"). An empty set (never) when none
+    of them is among ``sentences``, or when the sentence :func:`leads_on` to one the summary would not
+    have."""
     where = {(s.doc, s.position): i for i, s in enumerate(sentences)}
 
     def waits_for(sentence: Sentence) -> frozenset[int] | None:
