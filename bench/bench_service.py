@@ -4,12 +4,12 @@ Starts the real ``tomtat serve`` twice in subprocesses, with its summaries in th
 (the default) and with ``--workers 2`` (two worker processes). 50 concurrent clients call
 ``POST /v1/summarize`` on each with real AbMuSu validation stories, bounded in time *and* requests; one
 sequential client calls each; and the same stories are summarized by direct ``tomtat.summarize`` calls
-in this process (one thread) and in two worker processes (:func:`tomtat.parallel.map_in_workers`), the
-most two cores give without HTTP. Each of these runs in parts, one per round, the order reversed every
-other round, so that other work on the machine weighs on all alike. The table shows what HTTP costs per
-request (one client vs direct), what 50 clients get, what the second worker adds, and the memory (RSS)
-each server process and worker holds. Every non-200 answer or transport error counts as an error; the
-benchmark fails if there is any.
+in this process (one thread) and in the service's own pool of two worker processes
+(:class:`tomtat.service.SummaryWorkers`) called without HTTP. Each of these runs in parts, one per
+round, the order reversed every other round, so that other work on the machine weighs on all alike.
+The table shows what HTTP costs per request (one client vs direct), what 50 clients get, what the second
+worker adds, and the memory (RSS) each server process and worker holds. Every non-200 answer or
+transport error counts as an error; the benchmark fails if there is any.
 
     .venv/bin/python bench/bench_service.py            # writes its section of docs/benchmarks.md
     .venv/bin/python bench/bench_service.py --duration 6 --rounds 1 --no-write   # a quick look
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import math
 import os
 import platform
@@ -31,7 +30,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -42,7 +41,7 @@ import numpy as np
 import tomtat
 from docsection import DOC, write_section
 from tomtat.corpus import load_clusters
-from tomtat.parallel import map_in_workers
+from tomtat.service import SummaryWorkers
 
 ROOT = Path(__file__).resolve().parents[1]
 # The installed console script (what a user runs); `python -m tomtat` where there is none.
@@ -188,29 +187,27 @@ def run_direct(payloads: list[dict], duration: float, max_requests: int) -> Run:
     return Run("direct calls, 1 thread", np.array(latencies), 0, time.perf_counter() - start)
 
 
-def run_direct_processes(payloads: list[dict], duration: float, workers: int) -> Run:
-    """Direct calls in ``workers`` processes, one story per task: throughput only, timed from the first
-    summary back (the workers have started and loaded the model by then) for ``duration`` seconds."""
+async def run_in_workers(workers: SummaryWorkers, payloads: list[dict], duration: float) -> Run:
+    """``tomtat.summarize`` in the service's worker processes, without HTTP: twice as many callers as
+    workers keep them all busy, so this is the most they summarize (throughput only: a call's time
+    includes its wait in the queue)."""
     stories = _stories(payloads)
-    stop_at: list[float] = []
-
-    def items() -> Iterator[list[tomtat.Article]]:  # read lazily by map_in_workers, until time is up
-        for index in itertools.count():
-            if stop_at and time.perf_counter() > stop_at[0]:
-                return
-            yield stories[index % len(stories)]
-
-    done = 0
-    start = 0.0
     summarize = partial(tomtat.summarize, words=payloads[0]["words"])
-    for _summary in map_in_workers(summarize, items(), workers, per_task=1):
-        if not stop_at:
-            start = time.perf_counter()
-            stop_at.append(start + duration)
-        else:
+    issued = done = 0
+    start = time.perf_counter()
+    stop_at = start + duration
+
+    async def caller() -> None:
+        nonlocal issued, done
+        while time.perf_counter() < stop_at:
+            articles = stories[issued % len(stories)]
+            issued += 1
+            await workers.run(summarize, articles)
             done += 1
-    seconds = time.perf_counter() - start
-    return Run(f"direct calls, {workers} processes", np.array([]), 0, seconds, completed=done)
+
+    await asyncio.gather(*(caller() for _ in range(2 * workers.workers)))
+    name = f"direct calls, {workers.workers} worker processes"
+    return Run(name, np.array([]), 0, time.perf_counter() - start, completed=done)
 
 
 async def run_http(
@@ -277,7 +274,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, default=30.0, help="seconds under load per server (30)")
-    parser.add_argument("--rounds", type=int, default=3, help="turns each server takes under load (3)")
+    parser.add_argument("--rounds", type=int, default=5, help="parts each measurement runs in (5)")
     parser.add_argument("--max-requests", type=int, default=100_000, help="upper bound per run")
     parser.add_argument("--words", type=int, default=200)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
@@ -291,36 +288,42 @@ def main() -> int:
     servers = {workers: start_server(ports[workers], workers) for workers in counts}
     bases = {workers: f"http://127.0.0.1:{ports[workers]}" for workers in counts}
     names = {1: "1 worker (threads)", WORKERS: f"{WORKERS} worker processes"}
-    sequential_duration = min(args.duration, 10.0)
+    sequential_duration = args.duration / 2  # per one-at-a-time measurement
     part, sequential_part = args.duration / args.rounds, sequential_duration / args.rounds
 
-    def http(workers: int, clients: int, seconds: float) -> Callable[[], Run]:
+    def http(workers: int, clients: int, seconds: float) -> Callable[[list[dict]], Run]:
         plural = "s" if clients > 1 else ""
         name = f"HTTP, {names[workers]}, {clients} client{plural}"
-        return lambda: asyncio.run(
-            run_http(name, bases[workers], payloads, clients, seconds, args.max_requests)
+        return lambda stories: asyncio.run(
+            run_http(name, bases[workers], stories, clients, seconds, args.max_requests)
         )
 
     # Every measurement a part of each round, the order reversed every other round, so that other work
-    # on the machine (its load average is in the section) weighs on all of them alike.
-    measures: dict[str, Callable[[], Run]] = {
-        "direct": lambda: run_direct(payloads, sequential_part, args.max_requests),
-        "direct processes": lambda: run_direct_processes(payloads, sequential_part, WORKERS),
+    # on the machine (its load average is in the section) weighs on all of them alike. Each part takes
+    # the stories from where the measurement's previous part stopped: they differ in size (p50 vs p95),
+    # and parts that each began again at the first story would measure only the first ones.
+    measures: dict[str, Callable[[list[dict]], Run]] = {
+        "direct": lambda stories: run_direct(stories, sequential_part, args.max_requests),
+        "direct processes": lambda stories: asyncio.run(run_in_workers(pool, stories, sequential_part)),
         "single 1": http(1, 1, sequential_part),
         f"single {WORKERS}": http(WORKERS, 1, sequential_part),
         "loaded 1": http(1, args.clients, part),
         f"loaded {WORKERS}": http(WORKERS, args.clients, part),
     }
     results: dict[str, Run] = {}
+    pool = SummaryWorkers(WORKERS)  # the server's worker pool, called without HTTP
     try:
+        pool.start()
         for round_number in range(args.rounds):
             order = list(measures) if round_number % 2 == 0 else list(measures)[::-1]
             for key in order:
                 print(f"round {round_number + 1}/{args.rounds}: {key}…", file=sys.stderr)
-                run = measures[key]()
+                done = results[key].requests % len(payloads) if key in results else 0
+                run = measures[key](payloads[done:] + payloads[:done])
                 results[key] = results[key] + run if key in results else run
         memories = {workers: memory(servers[workers].pid) for workers in counts}
     finally:
+        pool.close()
         for server in servers.values():
             stop_server(server)
     direct, direct_processes = results["direct"], results["direct processes"]
@@ -344,9 +347,9 @@ threads of that process (the default, `--workers 1`) and in {WORKERS} worker pro
 (`--workers {WORKERS}`), with the {len(payloads)} AbMuSu validation stories in turn ({args.words}-syllable
 summaries, every article with title and sapo). The load generator (httpx, asyncio, keep-alive) runs on
 the same {os.cpu_count()}-core machine, so it competes with the servers for CPU. "direct calls" are
-`tomtat.summarize` on the same stories in one thread of the benchmark process, and in {WORKERS}
-processes (`tomtat.parallel.map_in_workers`, one story per task, throughput only): the most {WORKERS}
-cores give without HTTP. Every measurement ran in {args.rounds} parts, one per round, the order reversed
+`tomtat.summarize` on the same stories in one thread of the benchmark process, and in the
+{WORKERS} worker processes of the service's pool (`SummaryWorkers`, {2 * WORKERS} callers at once) without
+HTTP around them. Every measurement ran in {args.rounds} parts, one per round, the order reversed
 every other round, so that other work on the machine weighs on all alike; each HTTP run is bounded by
 time and by {args.max_requests} requests, and a non-200 answer or a transport error counts as an error.
 
@@ -356,15 +359,15 @@ time and by {args.max_requests} requests, and a non-200 answer or a transport er
   **{many.rate:.1f} requests/s**, with threads **{one.rate:.1f}**: **{speedup:.2f}×**
   ({many.errors + one.errors} errors). p50 {many.percentile(50):.0f} ms against
   {one.percentile(50):.0f} ms, p99 {many.percentile(99):.0f} ms against {one.percentile(99):.0f} ms.
-  A summary holds the GIL, so the threads summarize on one core whatever the number of clients. The
-  workers reach {many.rate / direct_processes.rate:.0%} of the {direct_processes.rate:.1f} stories/s
-  {WORKERS} processes summarize without HTTP; the load generator and the server's event loop run on the
-  same cores.
+  A summary holds the GIL, so the threads summarize on one core whatever the number of clients.
+  Called directly, without HTTP (and without the load generator's share of the cores), the same two
+  workers made {direct_processes.rate:.1f} summaries/s.
 - One request at a time, the median call takes {single[1].percentile(50):.1f} ms with threads and
-  {single[WORKERS].percentile(50):.1f} ms with workers, against {direct.percentile(50):.1f} ms direct.
-  HTTP adds JSON in and out, request validation, loopback TCP and the hop to a thread or, with
-  workers, to another process (articles and payload are pickled); workers run numpy with one BLAS
-  thread each (as `tomtat batch --workers` does), the other processes with numpy's default.
+  {single[WORKERS].percentile(50):.1f} ms with workers, against {direct.percentile(50):.1f} ms direct:
+  little next to the summary, for JSON in and out, request validation, loopback TCP and the hop to a
+  thread or, with workers, to another process (articles and payload are pickled). Workers run numpy
+  with one BLAS thread each (as `tomtat batch --workers` does), the other processes with numpy's
+  default; differences of a few ms are within this shared machine's noise.
 - Memory (RSS after the runs, peak in brackets): the server with threads
   {threads.server:.0f} MB ({threads.server_peak:.0f}); with workers, the server
   {pooled.server:.0f} MB ({pooled.server_peak:.0f}) and each worker {_mb(pooled.workers)} MB
