@@ -48,7 +48,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tomtat import __version__
 from tomtat.errors import InputError, TomtatError
-from tomtat.parallel import _start_workers
+from tomtat.parallel import _start_workers, check_workers
 from tomtat.sentences import segment
 from tomtat.summarizer import DEFAULT_WORDS, MAX_WORDS, as_articles, default_scorer, summarize
 from tomtat.text import LONE_SURROGATE
@@ -449,12 +449,6 @@ def _load_model(ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     ready.put(None)
 
 
-def _check_workers(workers: int) -> int:
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InputError(f"workers must be a whole number of at least 1, got {workers!r}")
-    return workers
-
-
 def create_app(store: Store | None = None, limits: Limits | None = None, workers: int = 1) -> FastAPI:
     """Build the HTTP app; ``store`` backs ``/v1/articles`` and ``/v1/stories`` (503 without one).
 
@@ -463,7 +457,7 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
     the app (its lifespan); store calls stay in this process, in threads.
     """
     limits = limits or Limits()
-    summary_workers = SummaryWorkers(workers) if _check_workers(workers) > 1 else None
+    summary_workers = SummaryWorkers(workers) if check_workers(workers) > 1 else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
@@ -656,7 +650,7 @@ def serve(
 
     from tomtat.store import DEFAULT_DB, Store
 
-    _check_workers(workers)
+    check_workers(workers)
     _check_address(host, port)
     store = Store(db or DEFAULT_DB)
     try:
