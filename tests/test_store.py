@@ -491,3 +491,24 @@ def test_one_record_or_a_string_instead_of_a_list_is_named(store, items):
         store.ingest(items)
     with pytest.raises(InputError, match="a list of articles"):
         digest(items)
+
+
+def test_summaries_made_in_workers_are_kept_as_they_come_when_interrupted(store, monkeypatch):
+    # `tomtat stories -j 2` stopped by Ctrl-C used to keep none of the summaries its workers had made.
+    import tomtat.parallel
+
+    store.ingest(records(per_story=2), batch_size=50)
+    stories = len(store._db.execute("SELECT id FROM stories WHERE size > 0").fetchall())
+    assert stories >= 3
+
+    def interrupted_after_two(function, items, workers):
+        for number, item in enumerate(items):
+            if number == 2:
+                raise KeyboardInterrupt
+            yield function(item)
+
+    monkeypatch.setattr(tomtat.parallel, "map_in_workers", interrupted_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        store.stories(workers=2, words=60)
+    fresh = store._db.execute("SELECT COUNT(*) FROM stories WHERE size > 0 AND dirty = 0").fetchone()[0]
+    assert fresh == 2

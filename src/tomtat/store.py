@@ -775,9 +775,10 @@ class Store:
         stale = [story for story in stories if not self._has_fresh_summary(story, words)]
         inputs = (self._summary_input(story) for story in stale)
         summaries = map_in_workers(partial(summarize, words=words), inputs, workers)
-        made = dict(zip(stale, summaries, strict=True))
-        for story, summary in made.items():
+        made: dict[int, Summary] = {}
+        for story, summary in zip(stale, summaries, strict=True):  # saved as they come: Ctrl-C keeps them
             self._save_summary(story, summary, words)
+            made[story] = summary
         return made
 
     def _has_fresh_summary(self, story: int, words: int) -> bool:
