@@ -29,6 +29,11 @@ from tomtat.types import Article, SentenceKind
             ["TP. Hồ Chí Minh có 9 triệu dân.", "PGS. TS. Nguyễn Văn A đến."],
         ),
         ("Ông B. cho biết như vậy. Bà C. đồng ý.", ["Ông B. cho biết như vậy.", "Bà C. đồng ý."]),
+        (  # a name given as initials, then the age
+            "Hải và O.C.Đ. (26 tuổi) đến quán. Tài xế Tr.V.X. (nhà ở Đông Triều) trình bày. Xong.",
+            ["Hải và O.C.Đ. (26 tuổi) đến quán.", "Tài xế Tr.V.X. (nhà ở Đông Triều) trình bày.", "Xong."],
+        ),
+        ("Ông làm việc tại Mỹ. (Theo AP)", ["Ông làm việc tại Mỹ.", "(Theo AP)"]),
         (
             "Giá 1,5 triệu đồng cho 4.000 người. Ngày 13/9/2023 họ đến.",
             ["Giá 1,5 triệu đồng cho 4.000 người.", "Ngày 13/9/2023 họ đến."],

@@ -33,6 +33,7 @@ _END_CHARS = ".!?…"
 _CLOSERS = "”’\"')]»"
 # A sentence may start with a letter, a digit, an opening quote, bracket or dash.
 _LAST_WORD = re.compile(r"([\w.]+)$")
+_INITIALS = re.compile(r"^(?:[A-ZĐ][a-zđ]?\.)+[A-ZĐ][a-zđ]?$")  # "O.C.Đ", "N.D.H", "Tr.V.X"
 _NEXT_SENTENCE = re.compile(r"\s+([“‘\"'(\[«–—-]|\w+)")
 _BOUNDARY = re.compile(r"(?:[.!?]+|…|\.\.\.)[" + re.escape(_CLOSERS) + r"]*(?=\s)")
 
@@ -103,7 +104,7 @@ def split_line(line: str) -> list[str]:
         if (
             match.group().startswith(".")
             and len(match.group()) == 1
-            and _is_abbreviation(line, match.start())
+            and _is_abbreviation(line, match.start(), following.group(1))
         ):
             continue
         piece = line[start:end].strip()
@@ -122,13 +123,15 @@ def _continues_sentence(next_word: str) -> bool:
     return next_word[0].islower() and not any(char.isupper() for char in next_word[1:])
 
 
-def _is_abbreviation(line: str, dot: int) -> bool:
+def _is_abbreviation(line: str, dot: int, next_word: str) -> bool:
     word = _LAST_WORD.search(line, max(0, dot - 40), dot)
     if not word:
         return False
     token = word.group(1)
     if len(token) == 1 and token.isupper():
         return True  # an initial, as in "ông B."
+    if next_word == "(" and _INITIALS.match(token):
+        return True  # a name given as initials, then the age: "O.C.Đ. (26 tuổi)"
     return token.lower() in ABBREVIATIONS and (token[0].isupper() or len(token) <= 3)
 
 
