@@ -291,3 +291,17 @@ def test_digest_replaces_its_output_whole_or_not_at_all(tmp_path, monkeypatch, c
     output.write_text("before\n", encoding="utf-8")
     assert main(["digest", str(tmp_path / "feed.jsonl"), "-o", str(link), "-q"]) == 0
     assert link.is_symlink() and output.read_text(encoding="utf-8").splitlines() == lines
+
+
+def test_ingest_warns_about_an_id_sent_again_with_another_text(tmp_path):
+    ids = write_feed(tmp_path / "feed.jsonl", 4)
+    assert tomtat("ingest", "feed.jsonl", "-q", cwd=tmp_path).returncode == 0
+    lines = (tmp_path / "feed.jsonl").read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["text"] += " Bài đã được cập nhật."
+    (tmp_path / "again.jsonl").write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n", encoding="utf-8")
+    done = tomtat("ingest", "again.jsonl", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    warning = [line for line in done.stderr.splitlines() if line.startswith("tomtat: warning:")]
+    assert len(warning) == 1 and warning[0].endswith(ids[0]) and "stored version was kept" in warning[0]
+    assert "0 article(s) added (4 already stored" in done.stdout

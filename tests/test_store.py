@@ -87,6 +87,20 @@ def test_duplicate_id_within_one_batch_is_stored_once(store):
     report = store.ingest([*items, items[0]])
     assert report.added == 2 and report.existing == 1
     assert store.count_articles() == 2
+    assert report.differing == ()  # the same article twice
+
+
+def test_an_id_sent_again_with_another_text_is_reported_and_the_first_version_kept(store):
+    items = records()[:2]
+    store.ingest(items)
+    changed = {**items[0], "text": items[0]["text"] + " Bài đã được cập nhật."}
+    again = store.ingest([changed, items[1], {**changed, "id": "brand-new"}])
+    assert again.added == 1 and again.existing == 2
+    assert again.differing == (items[0]["id"],)
+    assert [a.differs for a in again.assignments] == [True, False, False]
+    assert store.article(items[0]["id"]).text == items[0]["text"]
+    in_one_batch = store.ingest([{**items[1], "id": "x"}, {**items[1], "id": "x", "title": "Khác"}])
+    assert in_one_batch.differing == ("x",)
 
 
 def test_later_batches_join_existing_stories_across_reopen(tmp_path):

@@ -413,6 +413,16 @@ def _report_skipped(errors: tuple) -> None:
         _warn(f"... and {len(errors) - 50} more skipped input(s)")
 
 
+def _report_differing(ids: tuple[str, ...]) -> None:
+    """Ids sent again with another title or text: the first version stays, so say which were not taken."""
+    if ids:
+        shown = ", ".join(dict.fromkeys(ids[:10])) + (", ..." if len(ids) > 10 else "")
+        _warn(
+            f"{len(ids)} article(s) reuse an id already stored with another title or text; the stored "
+            f"version was kept (give a changed article a new id): {shown}"
+        )
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from tomtat.store import Store
 
@@ -424,6 +434,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             close()
         stories = store.count_stories()
     _report_skipped(report.errors)
+    _report_differing(report.differing)
     if not report.added and not report.existing:
         raise InputError(f"{args.input}: no usable article ({len(report.errors)} input(s) skipped)")
     print(
@@ -504,6 +515,7 @@ def _cmd_digest(args: argparse.Namespace) -> int:
     finally:
         close()
     _report_skipped(result.report.errors)
+    _report_differing(result.report.differing)
     if not result.stories:
         raise InputError(f"{args.input}: no usable article ({len(result.report.errors)} input(s) skipped)")
     with _replaced_output(args.output) as output:

@@ -99,13 +99,16 @@ class StoreBusyError(TomtatError):
 class Assignment:
     """Where one ingested article went: its story when the :meth:`Store.ingest` call returned, after the
     re-assignment passes of all its batches (a later call may still move it). ``new_story``: a story was
-    made for this article in its batch. ``existing``: the id was already stored (nothing changed)."""
+    made for this article in its batch. ``existing``: the id was already stored (nothing changed);
+    ``differs``: and with another title or text than this one, which was not stored (an id names one
+    article; the first version stays)."""
 
     article_id: str
     story_id: str
     new_story: bool = False
     copy_of: str | None = None
     existing: bool = False
+    differs: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +117,7 @@ class Assignment:
             "new_story": self.new_story,
             "copy_of": self.copy_of,
             "existing": self.existing,
+            "differs": self.differs,
         }
 
 
@@ -127,6 +131,11 @@ class IngestReport:
     copies: int = 0
     assignments: tuple[Assignment, ...] = ()
     errors: tuple[FeedError, ...] = ()
+
+    @property
+    def differing(self) -> tuple[str, ...]:
+        """Ids that were already stored with another title or text (the stored version was kept)."""
+        return tuple(a.article_id for a in self.assignments if a.differs)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -480,10 +489,12 @@ class Store:
             with self._transaction() as db:
                 index = self._sync_index()
                 known = self._existing_stories([a.id for a in batch])
+                versions = self._stored_versions(list(known))  # id → (title, text) as first stored
                 fresh: list[IncomingArticle] = []
                 for article in batch:
                     if article.id not in known:
                         known[article.id] = -1
+                        versions[article.id] = (article.title, article.text)
                         fresh.append(article)
                 index.observe(raws[a.id] for a in fresh)
                 df_delta: Counter[int] = Counter()
@@ -527,7 +538,8 @@ class Store:
                 out.append(fresh_result)
             else:
                 story = final.get(article.id, known[article.id])
-                out.append(Assignment(article.id, story_key(story), existing=True))
+                differs = versions[article.id] != (article.title, article.text)
+                out.append(Assignment(article.id, story_key(story), existing=True, differs=differs))
         return out
 
     def _regroup(
@@ -645,6 +657,19 @@ class Store:
                 f"SELECT id, story FROM articles WHERE id IN ({marks})", chunk
             ):
                 found[article_id] = story
+        return found
+
+    def _stored_versions(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        """The stored (title, text) of each of ``ids`` (all stored), to tell a re-sent article from
+        another one sent under the same id."""
+        found: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for article_id, title, text in self._db.execute(
+                f"SELECT id, title, text FROM articles WHERE id IN ({marks})", chunk
+            ):
+                found[article_id] = (title, text)
         return found
 
     def _sync_index(self) -> StoryIndex:
