@@ -577,6 +577,34 @@ def test_a_dead_worker_is_replaced(pooled: TestClient) -> None:
     assert again.json() == tomtat.summarize([tomtat.Article(**a) for a in ARTICLES], words=60).to_dict()
 
 
+def test_a_story_list_is_summarized_in_the_workers_with_the_same_answer(
+    store_client: tuple[TestClient, Any],
+) -> None:
+    from tomtat.store import Store
+
+    alone, _ = store_client
+    alone.post("/v1/articles", json={"articles": FEED}).raise_for_status()
+    store = Store(":memory:")
+    made = []
+    stories = store.stories
+
+    def recording(*args: Any, **options: Any) -> Any:
+        made.append(options.get("executor"))
+        return stories(*args, **options)
+
+    store.stories = recording  # type: ignore[method-assign]
+    try:
+        with TestClient(create_app(store=store, limits=Limits(max_articles=5), workers=2)) as pooled:
+            pooled.post("/v1/articles", json={"articles": FEED}).raise_for_status()
+            for words in (60, 60, 90):  # the second from the database, the third made again
+                answer = pooled.get("/v1/stories", params={"words": words})
+                assert answer.status_code == 200
+                assert answer.content == alone.get("/v1/stories", params={"words": words}).content
+            assert made and all(pool is pooled.app.state.summary_workers._pool for pool in made)
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("workers", [0, -1, 1.5, True, "2"])
 def test_create_app_refuses_a_bad_worker_count(workers: Any) -> None:
     with pytest.raises(tomtat.InputError, match="workers"):

@@ -329,7 +329,7 @@ def _add_serve_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--workers", "-j", type=_positive_int, default=1, metavar="N",
-        help="make /v1/summarize summaries in N processes (default 1: threads of the server's process)",
+        help="make summaries (/v1/summarize, /v1/stories) in N processes (default 1: the server's threads)",
     )
     parser.set_defaults(handler=_cmd_serve)
 

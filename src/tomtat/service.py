@@ -28,7 +28,7 @@ import os
 import queue
 import socket
 from collections.abc import Awaitable, Callable, MutableMapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -396,15 +396,31 @@ class SummaryWorkers:
 
     async def run(self, function: Callable[..., Any], *args: Any) -> Any:
         """``function(*args)`` in a worker; the event loop serves other requests meanwhile."""
-        pool = self._pool
-        if pool is None:
-            raise RuntimeError("the summary workers are not running (create_app's lifespan starts them)")
+        pool = self._running()
         try:
             return await asyncio.wrap_future(pool.submit(function, *args))
         except BrokenProcessPool:
-            await self._replace(pool)
-            message = "a summary worker stopped unexpectedly and was restarted; send the request again"
-            raise ApiError(503, "worker_failed", message) from None
+            raise await self._failed(pool) from None
+
+    async def run_with_pool(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args, pool)`` in a thread of this process, handing it the running pool to map
+        over (``Store.stories(executor=...)`` summarizes a story list in it)."""
+        pool = self._running()
+        try:
+            return await run_in_threadpool(function, *args, pool)
+        except BrokenProcessPool:
+            raise await self._failed(pool) from None
+
+    def _running(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            raise RuntimeError("the summary workers are not running (create_app's lifespan starts them)")
+        return self._pool
+
+    async def _failed(self, pool: ProcessPoolExecutor) -> ApiError:
+        """Replace a pool a dead worker broke; the error the requests it held answer with."""
+        await self._replace(pool)
+        message = "a summary worker stopped unexpectedly and was restarted; send the request again"
+        return ApiError(503, "worker_failed", message)
 
     async def _replace(self, broken: ProcessPoolExecutor) -> None:
         async with self._replacing:
@@ -453,8 +469,9 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
     """Build the HTTP app; ``store`` backs ``/v1/articles`` and ``/v1/stories`` (503 without one).
 
     The caller owns ``store`` and closes it; the app only uses it. With ``workers`` > 1, the summaries of
-    ``/v1/summarize`` are made in that many processes (:class:`SummaryWorkers`), started and stopped with
-    the app (its lifespan); store calls stay in this process, in threads.
+    ``/v1/summarize`` and of a ``/v1/stories`` list are made in that many processes
+    (:class:`SummaryWorkers`), started and stopped with the app (its lifespan); store calls stay in this
+    process, in threads.
     """
     limits = limits or Limits()
     summary_workers = SummaryWorkers(workers) if check_workers(workers) > 1 else None
@@ -542,6 +559,8 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
             raise ApiError(
                 422, "limit_out_of_range", f"limit must be at most {limits.max_stories}, got {limit}"
             )
+        if summary_workers is not None:  # the stale summaries of the list are made in the workers
+            return await summary_workers.run_with_pool(_stories_payload, target, since, words, limit)
         return await run_in_threadpool(_stories_payload, target, since, words, limit)
 
     @app.get("/v1/stories/{story_id}", tags=["stories"])
@@ -628,8 +647,10 @@ def _one_story_payload(store: Store, story_id: str, words: int) -> dict[str, Any
     return None if story is None else _story_payload(store, story)
 
 
-def _stories_payload(store: Store, since: str | None, words: int, limit: int) -> dict[str, Any]:
-    stories = store.stories(since, words=words, limit=limit)
+def _stories_payload(
+    store: Store, since: str | None, words: int, limit: int, pool: Executor | None = None
+) -> dict[str, Any]:
+    stories = store.stories(since, words=words, limit=limit, executor=pool)
     return {"stories": [_story_payload(store, story) for story in stories]}
 
 

@@ -47,6 +47,8 @@ from tomtat.feeds import FeedError, IncomingArticle, parse_published, parse_reco
 from tomtat.types import Article, Summary, SummarySentence
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from tomtat.clustering import StoryIndex
     from tomtat.pairs import PairModel
 
@@ -763,14 +765,16 @@ class Store:
         words: int = DEFAULT_WORDS,
         limit: int | None = None,
         workers: int = 1,
+        executor: Executor | None = None,
     ) -> list[StoryRecord]:
         """Stories active at or after ``since`` (latest article published then, or ingested then when
         undated), most recently active first, each with a summary of at most ``words`` syllables; at most
         ``limit`` of them (the most recent) when given.
 
         Only stories changed since their last summary (or summarized at another length) are summarized
-        again, in ``workers`` processes (:func:`tomtat.parallel.map_in_workers`); the rest come from the
-        database. Stories past ``limit`` are not summarized at all.
+        again, in ``workers`` processes (:func:`tomtat.parallel.map_in_workers`) or in ``executor``, a
+        pool that is already running (the HTTP service's workers); the rest come from the database.
+        Stories past ``limit`` are not summarized at all.
         """
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
             raise InputError(f"limit must be a whole number, 0 or more, got {limit!r}")
@@ -787,11 +791,14 @@ class Store:
                 {"since": threshold, "limit": -1 if limit is None else limit},
             ).fetchall()
             stories = [story for (story,) in rows]
-            made = self._summarize_stale(stories, words, workers) if workers > 1 else {}
+            parallel = workers > 1 or executor is not None
+            made = self._summarize_stale(stories, words, workers, executor) if parallel else {}
             records = (self._story(story, words, made.get(story)) for story in stories)
             return [record for record in records if record is not None]
 
-    def _summarize_stale(self, stories: list[int], words: int, workers: int) -> dict[int, Summary]:
+    def _summarize_stale(
+        self, stories: list[int], words: int, workers: int, executor: Executor | None = None
+    ) -> dict[int, Summary]:
         """Summarize, in worker processes, the stories whose stored summary is missing or stale; store
         the summaries and return them by story."""
         from tomtat.parallel import map_in_workers
@@ -799,7 +806,8 @@ class Store:
 
         stale = [story for story in stories if not self._has_fresh_summary(story, words)]
         inputs = (self._summary_input(story) for story in stale)
-        summaries = map_in_workers(partial(summarize, words=words), inputs, workers)
+        function = partial(summarize, words=words)
+        summaries = executor.map(function, inputs) if executor else map_in_workers(function, inputs, workers)
         made: dict[int, Summary] = {}
         for story, summary in zip(stale, summaries, strict=True):  # saved as they come: Ctrl-C keeps them
             self._save_summary(story, summary, words)
