@@ -305,3 +305,30 @@ def test_ingest_warns_about_an_id_sent_again_with_another_text(tmp_path):
     warning = [line for line in done.stderr.splitlines() if line.startswith("tomtat: warning:")]
     assert len(warning) == 1 and warning[0].endswith(ids[0]) and "stored version was kept" in warning[0]
     assert "0 article(s) added (4 already stored" in done.stdout
+
+
+def test_digest_by_time_ranges_groups_as_one_store_does(tmp_path):
+    write_feed(tmp_path / "early.jsonl", 12, prefix="a", day=1)
+    write_feed(tmp_path / "late.jsonl", 12, prefix="b", day=20)
+    feed = (tmp_path / "early.jsonl").read_text(encoding="utf-8") + (tmp_path / "late.jsonl").read_text(
+        encoding="utf-8"
+    )
+    (tmp_path / "feed.jsonl").write_text(feed, encoding="utf-8")
+    plain = tomtat("digest", "feed.jsonl", "-o", "plain.jsonl", "-q", cwd=tmp_path)
+    ranged = tomtat("digest", "feed.jsonl", "-o", "ranged.jsonl", "-q", "--ranges", "10", cwd=tmp_path)
+    two = tomtat("digest", "feed.jsonl", "-o", "two.jsonl", "-q", "--ranges", "10", "-j", "2", cwd=tmp_path)
+    assert plain.returncode == ranged.returncode == two.returncode == 0, ranged.stderr + two.stderr
+    assert (tmp_path / "two.jsonl").read_bytes() == (tmp_path / "ranged.jsonl").read_bytes()
+
+    def groups(name: str) -> set[frozenset[str]]:
+        lines = [json.loads(line) for line in (tmp_path / name).read_text(encoding="utf-8").splitlines()]
+        for line in lines:
+            assert set(line) == {"story", "articles", "summary", "sentences", "facts"}
+            assert line["sentences"] and all(s["doc"] in line["articles"] for s in line["sentences"])
+        return {frozenset(line["articles"]) for line in lines}
+
+    assert groups("ranged.jsonl") == groups("plain.jsonl")
+    ranged_lines = (tmp_path / "ranged.jsonl").read_text(encoding="utf-8").splitlines()
+    assert all(json.loads(line)["articles"][0].startswith("b") for line in ranged_lines[:2])  # latest first
+    bad = tomtat("digest", "feed.jsonl", "-o", "x.jsonl", "--ranges", "5", "--overlap", "6", cwd=tmp_path)
+    assert bad.returncode == 2 and "may not exceed" in bad.stderr

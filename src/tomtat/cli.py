@@ -501,29 +501,81 @@ def _add_digest_parser(subparsers: argparse._SubParsersAction) -> None:
     _add_words_option(parser)
     _add_regroup_option(parser)
     _add_workers_option(parser)
+    parser.add_argument(
+        "--ranges", type=_positive_days, metavar="DAYS",
+        help="group a dated archive by time ranges of DAYS days, in the worker processes too (docs/scale.md)",
+    )
+    parser.add_argument(
+        "--overlap", type=_positive_days, default=7.0, metavar="DAYS",
+        help="with --ranges: days each range reaches into the next (default 7, the grouping's window)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     parser.set_defaults(handler=_cmd_digest)
+
+
+def _positive_days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of days, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of days, got {text}")
+    return value
+
+
+DIGEST_KEYS = ("story", "articles", "summary", "sentences", "facts")
 
 
 def _cmd_digest(args: argparse.Namespace) -> int:
     from tomtat.store import digest
 
     _check_output(args.output, args.input)
+    if args.ranges is not None and args.overlap > args.ranges:
+        raise InputError(f"--overlap ({args.overlap:g} days) may not exceed --ranges ({args.ranges:g} days)")
     feed, update, close = _feed_progress(args, "article")
     try:
-        result = digest(feed, words=args.words, progress=update, regroup=args.regroup, workers=args.workers)
+        if args.ranges is None:
+            result = digest(
+                feed, words=args.words, progress=update, regroup=args.regroup, workers=args.workers
+            )
+            errors, differing = result.report.errors, result.report.differing
+            lines = [{key: story.to_dict()[key] for key in DIGEST_KEYS} for story in result.stories]
+        else:
+            lines, errors, differing = _digest_by_time(args, feed, update)
     finally:
         close()
-    _report_skipped(result.report.errors)
-    _report_differing(result.report.differing)
-    if not result.stories:
-        raise InputError(f"{args.input}: no usable article ({len(result.report.errors)} input(s) skipped)")
+    _report_skipped(errors)
+    _report_differing(differing)
+    if not lines:
+        raise InputError(f"{args.input}: no usable article ({len(errors)} input(s) skipped)")
     with _replaced_output(args.output) as output:
-        for story in result.stories:
-            record = story.to_dict()
-            line = {key: record[key] for key in ("story", "articles", "summary", "sentences", "facts")}
+        for line in lines:
             output.write(json.dumps(line, ensure_ascii=False) + "\n")
     return 0
+
+
+def _digest_by_time(
+    args: argparse.Namespace, feed: Iterator, update: Callable[[int], object]
+) -> tuple[list[dict], tuple, tuple[str, ...]]:
+    """``digest --ranges``: the feed read whole, then :func:`tomtat.parallel.digest_by_time`."""
+    from tomtat.feeds import FeedError
+    from tomtat.parallel import check_workers, digest_by_time
+
+    check_workers(args.workers)
+    articles, errors, differing = [], [], []
+    first: dict[str, tuple[str, str]] = {}
+    for item in feed:
+        update(1)
+        if isinstance(item, FeedError):
+            errors.append(item)
+        elif first.setdefault(item.id, (item.title, item.text)) != (item.title, item.text):
+            differing.append(item.id)  # the first version is the one grouped, as in a store
+        else:
+            articles.append(item)
+    lines = digest_by_time(
+        articles, args.ranges, args.overlap, words=args.words, workers=args.workers, regroup=args.regroup
+    )
+    return lines, tuple(errors), tuple(differing)
 
 
 @contextlib.contextmanager

@@ -45,6 +45,7 @@ from tomtat.corpus import Cluster, LineError, read_line
 from tomtat.errors import InputError, TomtatError
 from tomtat.feeds import IncomingArticle, parse_published, parse_record
 from tomtat.summarizer import DEFAULT_WORDS, check_words, summarize
+from tomtat.types import Article
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -449,6 +450,65 @@ def group_by_time(
     partitions = partition_by_time(records, days, overlap_days, origin=origin)
     work = partial(group_partition, regroup=regroup, index_options=index_options, batch_size=batch_size)
     return stitch(map_in_workers(work, partitions, workers, per_task=1))  # no more processes than ranges
+
+
+def digest_by_time(
+    articles: Iterable[IncomingArticle],
+    days: float = 30,
+    overlap_days: float = 7,
+    *,
+    words: int = DEFAULT_WORDS,
+    workers: int = 1,
+    regroup: bool = True,
+    index_options: Mapping[str, Any] | None = None,
+    batch_size: int = 500,
+) -> list[dict[str, Any]]:
+    """``tomtat digest --ranges``: :func:`group_by_time`, then each story summarized (in ``workers``
+    processes) as a store summarizes it (its latest 40 articles, oldest first, each cited by its id).
+    Records as ``tomtat digest`` writes them, the most recently active story first.
+
+    The grouping is that of the time ranges (see :func:`stitch`), and near-duplicate copies are not
+    marked, so a copy stays in its story's summary input (the summary's redundancy rules then keep one
+    of the two wordings). Ids are ``s1``, ``s2``, ... by first article in time.
+    """
+    from tomtat.store import MAX_SUMMARY_ARTICLES
+
+    check_words(words)
+    check_workers(workers)  # both before the grouping, which may take long
+    unique: dict[str, IncomingArticle] = {}
+    for article in articles:
+        unique.setdefault(article.id, article)
+    story_of = group_by_time(
+        unique.values(), days, overlap_days, workers=workers, regroup=regroup,
+        index_options=index_options, batch_size=batch_size,
+    )
+    arrival = {key: number for number, key in enumerate(unique)}
+
+    def when(article: IncomingArticle) -> tuple[float, int]:
+        published = article.published.timestamp() if article.published is not None else math.inf
+        return published, arrival[article.id]
+
+    members: dict[str, list[IncomingArticle]] = defaultdict(list)
+    for article in sorted(unique.values(), key=when):
+        members[story_of[article.id]].append(article)
+    by_start = sorted(members.values(), key=lambda group: when(group[0]))
+    names = {group[0].id: f"s{number}" for number, group in enumerate(by_start, start=1)}
+    stories = sorted(by_start, key=lambda group: when(group[-1]), reverse=True)  # latest activity first
+    inputs = (
+        [Article(text=a.text, title=a.title, source=a.id) for a in group[-MAX_SUMMARY_ARTICLES:]]
+        for group in stories
+    )
+    summaries = map_in_workers(partial(summarize, words=words), inputs, workers)
+    return [
+        {
+            "story": names[group[0].id],
+            "articles": [a.id for a in group],
+            "summary": summary.text,
+            "sentences": [s.to_dict() for s in summary.sentences],
+            "facts": summary.facts.to_dict() if summary.facts is not None else None,
+        }
+        for group, summary in zip(stories, summaries, strict=True)
+    ]
 
 
 _LATEST = datetime.max.replace(tzinfo=UTC)
