@@ -490,8 +490,9 @@ class Store:
             self._check_open()
             with self._transaction() as db:
                 index = self._sync_index()
-                known = self._existing_stories([a.id for a in batch])
-                versions = self._stored_versions(list(known))  # id → (title, text) as first stored
+                stored = self._stored_articles([a.id for a in batch])
+                known = {key: story for key, (story, _, _) in stored.items()}
+                versions = {key: (title, text) for key, (_, title, text) in stored.items()}
                 fresh: list[IncomingArticle] = []
                 for article in batch:
                     if article.id not in known:
@@ -649,29 +650,18 @@ class Store:
             (now, target, target, target, target),
         )
 
-    def _existing_stories(self, ids: list[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
+    def _stored_articles(self, ids: list[str]) -> dict[str, tuple[int, str, str]]:
+        """The story, title and text of each of ``ids`` already stored: where a re-sent article is, and
+        whether it is the same article or another one sent under the same id."""
+        found: dict[str, tuple[int, str, str]] = {}
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for article_id, story in self._db.execute(
-                f"SELECT id, story FROM articles WHERE id IN ({marks})", chunk
+            for article_id, story, title, text in self._db.execute(
+                f"SELECT id, story, title, text FROM articles WHERE id IN ({marks})", chunk
             ):
-                found[article_id] = story
-        return found
-
-    def _stored_versions(self, ids: list[str]) -> dict[str, tuple[str, str]]:
-        """The stored (title, text) of each of ``ids`` (all stored), to tell a re-sent article from
-        another one sent under the same id."""
-        found: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for article_id, title, text in self._db.execute(
-                f"SELECT id, title, text FROM articles WHERE id IN ({marks})", chunk
-            ):
-                found[article_id] = (title, text)
+                found[article_id] = (story, title, text)
         return found
 
     def _sync_index(self) -> StoryIndex:
