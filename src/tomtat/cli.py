@@ -539,7 +539,8 @@ def _cmd_digest(args: argparse.Namespace) -> int:
                 feed, words=args.words, progress=update, regroup=args.regroup, workers=args.workers
             )
             errors, differing = result.report.errors, result.report.differing
-            lines = [{key: story.to_dict()[key] for key in DIGEST_KEYS} for story in result.stories]
+            records = (story.to_dict() for story in result.stories)
+            lines = [{key: record[key] for key in DIGEST_KEYS} for record in records]
         else:
             lines, errors, differing = _digest_by_time(args, feed, update)
     finally:
@@ -559,9 +560,8 @@ def _digest_by_time(
 ) -> tuple[list[dict], tuple, tuple[str, ...]]:
     """``digest --ranges``: the feed read whole, then :func:`tomtat.parallel.digest_by_time`."""
     from tomtat.feeds import FeedError
-    from tomtat.parallel import check_workers, digest_by_time
+    from tomtat.parallel import digest_by_time
 
-    check_workers(args.workers)
     articles, errors, differing = [], [], []
     first: dict[str, tuple[str, str]] = {}
     for item in feed:
