@@ -21,7 +21,7 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,15 +140,41 @@ def _candidates_and_tokens(story: Story) -> tuple[list[Sentence], list[tuple[str
     return candidates, tokens
 
 
+@dataclass(frozen=True)
+class _StoryBigrams:
+    """The candidates' bigrams as integer ids, numbered in order of first use, counted once for every
+    stage that needs them: the sentence features, the bigram features and (through ``ids``) selection.
+
+    ``ids[i]`` lists sentence ``i``'s bigrams in reading order, repeats included; ``sentence`` and
+    ``bigram`` are the distinct (sentence, bigram) pairs, sorted by sentence, then id.
+    """
+
+    vocabulary: dict[Bigram, int]
+    ids: tuple[np.ndarray, ...]
+    sentence: np.ndarray
+    bigram: np.ndarray
+
+    @classmethod
+    def of(cls, token_lists: Sequence[Sequence[str]]) -> _StoryBigrams:
+        vocabulary: dict[Bigram, int] = {}
+        ids = tuple(
+            np.asarray([vocabulary.setdefault(g, len(vocabulary)) for g in ngrams(t, 2)], np.int64)
+            for t in token_lists
+        )
+        size = max(len(vocabulary), 1)
+        owner = np.repeat(np.arange(len(ids)), [len(a) for a in ids])
+        pairs = np.unique(owner * size + np.concatenate([np.zeros(0, np.int64), *ids]))
+        return cls(vocabulary=vocabulary, ids=ids, sentence=pairs // size, bigram=pairs % size)
+
+
 class _Incidence:
     """Which bigrams each sentence has (each once), as flat integer ids, for counting with ``bincount``."""
 
-    def __init__(self, bigram_sets: list[set[Bigram]]) -> None:
-        self.vocabulary: dict[Bigram, int] = {}
-        ids = [[self.vocabulary.setdefault(g, len(self.vocabulary)) for g in grams] for grams in bigram_sets]
-        self.flat = np.asarray([k for row in ids for k in row], dtype=np.int64)
-        self.owner = np.repeat(np.arange(len(ids)), [len(row) for row in ids])
-        self.sentences = len(ids)
+    def __init__(self, story_bigrams: _StoryBigrams, sentences: int) -> None:
+        self.vocabulary = story_bigrams.vocabulary
+        self.flat = story_bigrams.bigram
+        self.owner = story_bigrams.sentence
+        self.sentences = sentences
 
     def total(self, per_bigram: np.ndarray) -> np.ndarray:
         """For every sentence, the sum of ``per_bigram`` over its bigrams."""
@@ -185,16 +211,18 @@ class _Incidence:
             counts += np.bincount(row * self.sentences + self.owner[pair], minlength=len(counts))
         return counts.astype(np.float64).reshape(len(sets), self.sentences)
 
-    def per_bigram(self, value: Callable[[Bigram], float]) -> np.ndarray:
-        return np.asarray([value(g) for g in self.vocabulary], dtype=np.float64)
-
 
 def _best_overlap_by_doc(
-    shared: list[np.ndarray], vocabulary: int, sizes: np.ndarray, sentence_docs: np.ndarray, doc_count: int
+    rows: np.ndarray,
+    columns: np.ndarray,
+    vocabulary: int,
+    sizes: np.ndarray,
+    sentence_docs: np.ndarray,
+    doc_count: int,
 ) -> np.ndarray:
     """For every sentence and article, the best share of the sentence's bigrams found in one sentence of
-    that article (0 for its own article). ``shared[i]`` are sentence i's bigrams used by several articles,
-    as ids below ``vocabulary``.
+    that article (0 for its own article). The pairs (``rows[k]``, ``columns[k]``), sorted by row, say
+    which bigrams used by several articles (ids below ``vocabulary``) each sentence has.
 
     A few hundred sentences (any normal story) take one dense matrix product. Past
     :data:`DENSE_OVERLAP_SENTENCES` (hundreds of articles in one call) the counts come from a sparse
@@ -207,8 +235,7 @@ def _best_overlap_by_doc(
         return best
     if n <= DENSE_OVERLAP_SENTENCES:
         incidence = np.zeros((n, vocabulary), dtype=np.float32)
-        for i, ids in enumerate(shared):
-            incidence[i, ids] = 1.0
+        incidence[rows, columns] = 1.0
         overlap = (incidence @ incidence.T) / sizes[:, None]
         by_doc = np.argsort(sentence_docs, kind="stable")
         docs_present, starts = np.unique(sentence_docs[by_doc], return_index=True)
@@ -216,15 +243,14 @@ def _best_overlap_by_doc(
     else:
         from scipy import sparse  # a dependency of lightgbm; imported only for very large inputs
 
-        indptr = np.concatenate([[0], np.cumsum([len(ids) for ids in shared])])
-        indices = np.concatenate(shared)
-        ones = np.ones(len(indices))
-        incidence = sparse.csr_matrix((ones, indices, indptr), shape=(n, vocabulary))
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+        ones = np.ones(len(columns))
+        incidence = sparse.csr_matrix((ones, columns, indptr), shape=(n, vocabulary))
         transposed = incidence.T.tocsr()
         for start in range(0, n, SPARSE_OVERLAP_ROWS):
             counts = (incidence[start : start + SPARSE_OVERLAP_ROWS] @ transposed).tocoo()
-            rows = counts.row + start
-            np.maximum.at(best, (rows, sentence_docs[counts.col]), counts.data / sizes[rows])
+            hit_rows = counts.row + start
+            np.maximum.at(best, (hit_rows, sentence_docs[counts.col]), counts.data / sizes[hit_rows])
     best[np.arange(n), sentence_docs] = 0.0
     return best
 
@@ -339,7 +365,7 @@ def extract(story: Story) -> FeatureMatrix:
     if not candidates:
         return FeatureMatrix(candidates=(), values=np.zeros((0, len(FEATURE_NAMES))))
     doc_count = len(story.articles)
-    bigrams = [set(ngrams(t, 2)) for t in toks]
+    story_bigrams = _StoryBigrams.of(toks)
     unigrams = [set(t) for t in toks]
 
     title_tokens = [match_tokens(a.title) for a in story.articles]
@@ -380,28 +406,37 @@ def extract(story: Story) -> FeatureMatrix:
     centroid_weights = {w: c * idf[w] for w, c in centroid.items()}
     centroid_norm = math.sqrt(sum(v * v for v in centroid_weights.values())) or 1.0
 
-    bigram_docs: dict[Bigram, set[int]] = {}
-    bigram_frequency: Counter[Bigram] = Counter()
-    for s, b in zip(candidates, bigrams, strict=True):
-        bigram_frequency.update(b)
-        for g in b:
-            bigram_docs.setdefault(g, set()).add(s.doc)
+    # Per distinct bigram: how many sentences and how many articles use it.
+    vocabulary = len(story_bigrams.vocabulary)
+    pair_sentence, pair_bigram = story_bigrams.sentence, story_bigrams.bigram
+    sentence_docs = np.asarray([s.doc for s in candidates])
+    sentences_per_bigram = np.bincount(pair_bigram, minlength=vocabulary)
+    doc_pairs = np.unique(pair_bigram * doc_count + sentence_docs[pair_sentence])
+    bigram_of_doc_pair, doc_of_pair = doc_pairs // doc_count, doc_pairs % doc_count
+    docs_per_bigram = np.bincount(bigram_of_doc_pair, minlength=vocabulary)
+    sizes = np.maximum(np.bincount(pair_sentence, minlength=n), 1).astype(np.float64)
 
     # Best bigram overlap with a sentence of each other article (how many outlets report this fact),
     # from the sentence × shared-bigram incidence matrix.
-    shared_index = {g: k for k, g in enumerate(g for g, d in bigram_docs.items() if len(d) > 1)}
-    shared = [np.asarray([shared_index[g] for g in b if g in shared_index], dtype=np.int64) for b in bigrams]
-    sizes = np.asarray([max(len(b), 1) for b in bigrams], dtype=np.float64)
-    sentence_docs = np.asarray([s.doc for s in candidates])
-    best_by_doc = _best_overlap_by_doc(shared, len(shared_index), sizes, sentence_docs, doc_count)
+    is_shared = docs_per_bigram > 1
+    shared_column = np.cumsum(is_shared) - 1
+    shared_pair = is_shared[pair_bigram]
+    best_by_doc = _best_overlap_by_doc(
+        pair_sentence[shared_pair],
+        shared_column[pair_bigram[shared_pair]],
+        int(is_shared.sum()),
+        sizes,
+        sentence_docs,
+        doc_count,
+    )
 
     # How central each article is: the share of its bigrams that other articles also use. The reference
     # tends to follow one main article; the most central one is the best guess of which.
-    doc_bigrams = [set() for _ in range(doc_count)]
-    for s, b in zip(candidates, bigrams, strict=True):
-        doc_bigrams[s.doc] |= b
+    shared_in_doc = np.bincount(doc_of_pair, weights=is_shared[bigram_of_doc_pair], minlength=doc_count)
+    bigrams_in_doc = np.bincount(doc_of_pair, minlength=doc_count)
     doc_centrality = [
-        _fraction(sum(1 for g in grams if len(bigram_docs[g]) > 1), len(grams)) for grams in doc_bigrams
+        _fraction(shared, total)
+        for shared, total in zip(shared_in_doc.tolist(), bigrams_in_doc.tolist(), strict=True)
     ]
     total_tokens = sum(len(t) for t in toks) or 1
     centrality_rank = _ranks(np.asarray(doc_centrality, dtype=np.float64))
@@ -412,14 +447,14 @@ def extract(story: Story) -> FeatureMatrix:
     body_lead_bigrams: dict[int, set[Bigram]] = {}
     body_seen: Counter[int] = Counter()
     body_sizes: Counter[int] = Counter()
-    for s, b in zip(candidates, bigrams, strict=True):
+    for s, t in zip(candidates, toks, strict=True):
         from_sapo = s.kind is SentenceKind.LEAD and bool(story.articles[s.doc].lead.strip())
         if from_sapo:
             continue
         body_sizes[s.doc] += 1
         if body_seen[s.doc] < BODY_LEAD_SENTENCES:
             body_seen[s.doc] += 1
-            body_lead_bigrams.setdefault(s.doc, set()).update(b)
+            body_lead_bigrams.setdefault(s.doc, set()).update(ngrams(t, 2))
     wide = max(2, (doc_count + 1) // 2)
     doc_tokens: Counter[int] = Counter()
     for s, t in zip(candidates, toks, strict=True):
@@ -427,7 +462,7 @@ def extract(story: Story) -> FeatureMatrix:
 
     # Every |sentence bigrams ∩ reference set| at once, from the sentence × bigram incidence, instead of
     # a set intersection per sentence and reference (the features' hot loop).
-    incidence = _Incidence(bigrams)
+    incidence = _Incidence(story_bigrams, n)
     all_title_hits = incidence.hits(all_title_bigrams)
     all_anchor_hits = incidence.hits(all_anchor_bigrams)
     per_doc = _PerDocOverlaps(incidence, sizes, sentence_docs, doc_count)
@@ -435,16 +470,15 @@ def extract(story: Story) -> FeatureMatrix:
     anchor = per_doc.against(list(anchor_bigrams_of_doc.values()), anchor_bigrams_of_doc, skip_empty=True)
     lead = per_doc.against(list(body_lead_bigrams.values()), body_lead_bigrams, skip_empty=False)
     anchor_other_hits = per_doc.outside_own_doc(anchor_bigrams_of_doc)
-    docs_per_bigram = incidence.per_bigram(lambda g: len(bigram_docs[g]))
     support_sum = incidence.total(docs_per_bigram - 1)
-    frequency_sum = incidence.total(incidence.per_bigram(bigram_frequency.__getitem__) - 1)
+    frequency_sum = incidence.total(sentences_per_bigram - 1)
     wide_count = incidence.total(docs_per_bigram >= wide)
 
     matching_docs = (best_by_doc >= 0.3).sum(axis=1)
 
     rows = []
-    for i, (s, t, b, u) in enumerate(zip(candidates, toks, bigrams, unigrams, strict=True)):
-        size = max(len(b), 1)
+    for i, (s, t, u) in enumerate(zip(candidates, toks, unigrams, strict=True)):
+        size = sizes[i]
         counts = Counter(t)
         vec_norm = math.sqrt(sum((c * idf[w]) ** 2 for w, c in counts.items())) or 1.0
         cosine = sum(c * idf[w] * centroid_weights[w] for w, c in counts.items()) / (vec_norm * centroid_norm)
@@ -528,7 +562,8 @@ def extract(story: Story) -> FeatureMatrix:
         extra.append(ranks)
     values = np.column_stack([base, *extra])
     sentence_matrix = FeatureMatrix(candidates=tuple(candidates), values=values, tokens=tuple(toks))
-    return dataclasses.replace(sentence_matrix, bigrams=extract_bigrams(story, sentence_matrix))
+    bigram_matrix = _bigram_features(story, sentence_matrix, story_bigrams)
+    return dataclasses.replace(sentence_matrix, bigrams=bigram_matrix)
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -587,13 +622,14 @@ def extract_bigrams(story: Story, matrix: FeatureMatrix) -> BigramMatrix:
     outlets repeat early in their bodies, in their titles or sapos; function-word pairs that appear
     everywhere are not. A model over these predicts which bigrams the reference will contain.
     """
+    token_lists = matrix.tokens or [tuple(match_tokens(s.text)) for s in matrix.candidates]
+    return _bigram_features(story, matrix, _StoryBigrams.of(token_lists))
+
+
+def _bigram_features(story: Story, matrix: FeatureMatrix, story_bigrams: _StoryBigrams) -> BigramMatrix:
     candidates = matrix.candidates
-    vocabulary: dict[Bigram, int] = {}
+    vocabulary, ids = story_bigrams.vocabulary, story_bigrams.ids
     token_lists = matrix.tokens or [tuple(match_tokens(s.text)) for s in candidates]
-    ids = tuple(
-        np.asarray([vocabulary.setdefault(g, len(vocabulary)) for g in ngrams(t, 2)], np.int64)
-        for t in token_lists
-    )
     size = len(vocabulary)
     values = np.zeros((size, len(BIGRAM_FEATURE_NAMES)))
     if not size:
@@ -604,9 +640,7 @@ def extract_bigrams(story: Story, matrix: FeatureMatrix) -> BigramMatrix:
     n = len(candidates)
 
     # One row per (sentence, distinct bigram of it); per-bigram statistics are then scatter-reductions.
-    owner = np.repeat(np.arange(n), [len(a) for a in ids])
-    pairs = np.unique(owner * size + np.concatenate(ids))
-    pair_sentence, pair_bigram = pairs // size, pairs % size
+    pair_sentence, pair_bigram = story_bigrams.sentence, story_bigrams.bigram
     sentence_doc = np.asarray([s.doc for s in candidates])
     from_sapo = sentence[:, column["is_lead"]] * sentence[:, column["lead_given"]] > 0
     body_lead = sentence[:, column["is_body_lead"]] > 0
