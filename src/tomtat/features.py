@@ -167,6 +167,78 @@ class _StoryBigrams:
         return cls(vocabulary=vocabulary, ids=ids, sentence=pairs // size, bigram=pairs % size)
 
 
+@dataclass(frozen=True)
+class _StoryWords:
+    """The candidates' syllables as integer ids (numbered in order of first use), each sentence's distinct
+    ones in the order the sentence first uses them with how often it does, so that per-sentence sums run
+    as ``bincount`` in the same order, and give the same floats, as a loop over ``Counter(tokens)``."""
+
+    vocabulary: dict[str, int]
+    sentence: np.ndarray
+    word: np.ndarray
+    count: np.ndarray
+    token_sentence: np.ndarray
+    token_word: np.ndarray
+    sentences: int
+
+    @classmethod
+    def of(cls, token_lists: Sequence[Sequence[str]]) -> _StoryWords:
+        vocabulary: dict[str, int] = {}
+        token_word = np.fromiter(
+            (vocabulary.setdefault(w, len(vocabulary)) for t in token_lists for w in t), np.int64
+        )
+        token_sentence = np.repeat(np.arange(len(token_lists)), [len(t) for t in token_lists])
+        size = max(len(vocabulary), 1)
+        keys, first, count = np.unique(
+            token_sentence * size + token_word, return_index=True, return_counts=True
+        )
+        in_order = np.argsort(first)
+        keys = keys[in_order]
+        return cls(
+            vocabulary=vocabulary,
+            sentence=keys // size,
+            word=keys % size,
+            count=count[in_order],
+            token_sentence=token_sentence,
+            token_word=token_word,
+            sentences=len(token_lists),
+        )
+
+    def per_sentence(self, weights: np.ndarray | list[float]) -> np.ndarray:
+        """Sum of ``weights`` (one per distinct (sentence, syllable) pair) for every sentence."""
+        return np.bincount(self.sentence, weights=weights, minlength=self.sentences)
+
+    def distinct_in(self, words: Iterable[str]) -> np.ndarray:
+        """For every sentence, how many of its distinct syllables are in ``words``."""
+        member = np.zeros(len(self.vocabulary))
+        member[[k for w in words if (k := self.vocabulary.get(w)) is not None]] = 1.0
+        return self.per_sentence(member[self.word])
+
+    def distinct_in_own(self, words_of_doc: Sequence[set[str]], sentence_docs: np.ndarray) -> np.ndarray:
+        """For every sentence, how many of its distinct syllables are in its own article's set."""
+        size = len(self.vocabulary)
+        keys = [
+            doc * size + k
+            for doc, words in enumerate(words_of_doc)
+            for w in words
+            if (k := self.vocabulary.get(w)) is not None
+        ]
+        own = np.isin(sentence_docs[self.sentence] * size + self.word, keys)
+        return self.per_sentence(own.astype(np.float64))
+
+    def centroid_cosines(self) -> np.ndarray:
+        """TF-IDF cosine of every sentence to the story centroid (idf over sentences)."""
+        sentences = self.sentences
+        sentence_frequency = np.bincount(self.word, minlength=len(self.vocabulary)).tolist()
+        idf = np.asarray([math.log(1 + sentences / c) for c in sentence_frequency])
+        centroid = np.bincount(self.token_word, minlength=len(self.vocabulary)) * idf
+        centroid_norm = math.sqrt(sum(v * v for v in centroid.tolist())) or 1.0
+        weights = self.count * idf[self.word]
+        norms = np.sqrt(self.per_sentence([v**2 for v in weights.tolist()]))
+        norms[norms == 0] = 1.0
+        return self.per_sentence(weights * centroid[self.word]) / (norms * centroid_norm)
+
+
 class _Incidence:
     """Which bigrams each sentence has (each once), as flat integer ids, for counting with ``bincount``."""
 
@@ -366,7 +438,8 @@ def extract(story: Story) -> FeatureMatrix:
         return FeatureMatrix(candidates=(), values=np.zeros((0, len(FEATURE_NAMES))))
     doc_count = len(story.articles)
     story_bigrams = _StoryBigrams.of(toks)
-    unigrams = [set(t) for t in toks]
+    story_words = _StoryWords.of(toks)
+    sentence_docs = np.asarray([s.doc for s in candidates])
 
     title_tokens = [match_tokens(a.title) for a in story.articles]
     title_unigrams = [set(t) for t in title_tokens]
@@ -395,21 +468,21 @@ def extract(story: Story) -> FeatureMatrix:
             first_body_paragraph.setdefault(s.doc, s.paragraph)
         paragraph_starts.setdefault((s.doc, s.paragraph), s.position)
 
-    doc_frequency: Counter[str] = Counter()
-    for u in unigrams:
-        doc_frequency.update(u)
     n = len(toks)
-    idf = {w: math.log(1 + n / c) for w, c in doc_frequency.items()}
-    centroid: Counter[str] = Counter()
-    for t in toks:
-        centroid.update(t)
-    centroid_weights = {w: c * idf[w] for w, c in centroid.items()}
-    centroid_norm = math.sqrt(sum(v * v for v in centroid_weights.values())) or 1.0
+    cosines = story_words.centroid_cosines()
+    distinct_words = story_words.per_sentence(None)
+    own_title_words = story_words.distinct_in_own(title_unigrams, sentence_docs)
+    all_title_words = story_words.distinct_in(all_title_unigrams)
+    anchor_words = story_words.distinct_in(anchor_unigrams)
+    first_person = story_words.distinct_in(_FIRST_PERSON) > 0
+    digit_syllables = np.asarray([w.isdigit() for w in story_words.vocabulary], dtype=np.float64)
+    digits = np.bincount(
+        story_words.token_sentence, weights=digit_syllables[story_words.token_word], minlength=len(toks)
+    )
 
     # Per distinct bigram: how many sentences and how many articles use it.
     vocabulary = len(story_bigrams.vocabulary)
     pair_sentence, pair_bigram = story_bigrams.sentence, story_bigrams.bigram
-    sentence_docs = np.asarray([s.doc for s in candidates])
     sentences_per_bigram = np.bincount(pair_bigram, minlength=vocabulary)
     doc_pairs = np.unique(pair_bigram * doc_count + sentence_docs[pair_sentence])
     bigram_of_doc_pair, doc_of_pair = doc_pairs // doc_count, doc_pairs % doc_count
@@ -477,11 +550,8 @@ def extract(story: Story) -> FeatureMatrix:
     matching_docs = (best_by_doc >= 0.3).sum(axis=1)
 
     rows = []
-    for i, (s, t, u) in enumerate(zip(candidates, toks, unigrams, strict=True)):
+    for i, (s, t) in enumerate(zip(candidates, toks, strict=True)):
         size = sizes[i]
-        counts = Counter(t)
-        vec_norm = math.sqrt(sum((c * idf[w]) ** 2 for w, c in counts.items())) or 1.0
-        cosine = sum(c * idf[w] * centroid_weights[w] for w, c in counts.items()) / (vec_norm * centroid_norm)
         is_lead = s.kind is SentenceKind.LEAD
         lead_given = bool(story.articles[s.doc].lead.strip())
         block_position = s.position if is_lead else s.position - lead_counts[s.doc]
@@ -489,7 +559,6 @@ def extract(story: Story) -> FeatureMatrix:
         is_anchor = (s.doc, s.index) in anchor_ids
         anchor_other = anchor_other_hits[i]
         anchor_all = anchor_other if is_anchor else all_anchor_hits[i]
-        own_title_u = title_unigrams[s.doc]
         from_sapo = is_lead and lead_given
         body_index = -1 if from_sapo else s.position - (lead_counts[s.doc] if lead_given else 0)
         text = s.text
@@ -509,29 +578,29 @@ def extract(story: Story) -> FeatureMatrix:
                 doc_count,
                 len(t),
                 len(t) * n / total_tokens,
-                _fraction(len(u & own_title_u), len(u)),
+                _fraction(own_title_words[i], distinct_words[i]),
                 _fraction(title.own_hits[i], size),
-                _fraction(len(u & all_title_unigrams), len(u)),
+                _fraction(all_title_words[i], distinct_words[i]),
                 _fraction(all_title_hits[i], size),
                 title.best_coverage[i],
-                _fraction(len(u & anchor_unigrams), len(u)),
+                _fraction(anchor_words[i], distinct_words[i]),
                 _fraction(anchor_all, size),
                 _fraction(anchor_other, size),
                 anchor.best_coverage_other[i],
-                cosine,
+                cosines[i],
                 0.0,  # centroid_rank, filled below
                 support_sum[i] / size / max(doc_count - 1, 1),
                 best_by_doc[i].max(),
                 matching_docs[i],
                 frequency_sum[i] / size,
-                _fraction(sum(1 for w in t if w.isdigit()), len(t)),
+                _fraction(digits[i], len(t)),
                 _fraction(len(_CAPITALIZED.findall(text)) - 1, len(words)),
                 float(any(q in text for q in _QUOTES)),
                 float(text[:1] in _QUOTES or text[:1] == "-"),
                 float(text.rstrip().endswith(":")),
                 float(text.rstrip(_QUOTES + " ").endswith("?")),
                 float("(" in text),
-                float(bool(_FIRST_PERSON & u)),
+                float(first_person[i]),
                 doc_centrality[s.doc],
                 doc_tokens[s.doc] / total_tokens,
                 _fraction(anchor.own_hits[i], size) if not is_anchor else 1.0,
@@ -544,7 +613,7 @@ def extract(story: Story) -> FeatureMatrix:
                 float(0 <= body_index < BODY_LEAD_SENTENCES),
                 _fraction(body_index, body_sizes[s.doc]) if body_index >= 0 else -1.0,
                 float(bool(_DATE.search(text))),
-                sum(1 for w in t if w.isdigit()),
+                digits[i],
                 wide_count[i] / size,
                 centrality_rank[s.doc],
             )
