@@ -141,33 +141,6 @@ def _candidates_and_tokens(story: Story) -> tuple[list[Sentence], list[tuple[str
 
 
 @dataclass(frozen=True)
-class _StoryBigrams:
-    """The candidates' bigrams as integer ids, numbered in order of first use, counted once for every
-    stage that needs them: the sentence features, the bigram features and (through ``ids``) selection.
-
-    ``ids[i]`` lists sentence ``i``'s bigrams in reading order, repeats included; ``sentence`` and
-    ``bigram`` are the distinct (sentence, bigram) pairs, sorted by sentence, then id.
-    """
-
-    vocabulary: dict[Bigram, int]
-    ids: tuple[np.ndarray, ...]
-    sentence: np.ndarray
-    bigram: np.ndarray
-
-    @classmethod
-    def of(cls, token_lists: Sequence[Sequence[str]]) -> _StoryBigrams:
-        vocabulary: dict[Bigram, int] = {}
-        ids = tuple(
-            np.asarray([vocabulary.setdefault(g, len(vocabulary)) for g in ngrams(t, 2)], np.int64)
-            for t in token_lists
-        )
-        size = max(len(vocabulary), 1)
-        owner = np.repeat(np.arange(len(ids)), [len(a) for a in ids])
-        pairs = np.unique(owner * size + np.concatenate([np.zeros(0, np.int64), *ids]))
-        return cls(vocabulary=vocabulary, ids=ids, sentence=pairs // size, bigram=pairs % size)
-
-
-@dataclass(frozen=True)
 class _StoryWords:
     """The candidates' syllables as integer ids (numbered in order of first use), each sentence's distinct
     ones in the order the sentence first uses them with how often it does, so that per-sentence sums run
@@ -226,6 +199,10 @@ class _StoryWords:
         own = np.isin(sentence_docs[self.sentence] * size + self.word, keys)
         return self.per_sentence(own.astype(np.float64))
 
+    def digits(self) -> np.ndarray:
+        """1.0 for every syllable that is a number, else 0.0."""
+        return np.asarray([w.isdigit() for w in self.vocabulary], dtype=np.float64)
+
     def centroid_cosines(self) -> np.ndarray:
         """TF-IDF cosine of every sentence to the story centroid (idf over sentences)."""
         sentences = self.sentences
@@ -237,6 +214,52 @@ class _StoryWords:
         norms = np.sqrt(self.per_sentence([v**2 for v in weights.tolist()]))
         norms[norms == 0] = 1.0
         return self.per_sentence(weights * centroid[self.word]) / (norms * centroid_norm)
+
+
+@dataclass(frozen=True)
+class _StoryBigrams:
+    """The candidates' bigrams as integer ids, numbered in order of first use, counted once for every
+    stage that needs them: the sentence features, the bigram features and (through ``ids``) selection.
+
+    ``ids[i]`` lists sentence ``i``'s bigrams in reading order, repeats included; ``sentence`` and
+    ``bigram`` are the distinct (sentence, bigram) pairs, sorted by sentence, then id; ``first`` and
+    ``second`` are each bigram's two syllables as ids of the story's :class:`_StoryWords`.
+    """
+
+    vocabulary: dict[Bigram, int]
+    ids: tuple[np.ndarray, ...]
+    sentence: np.ndarray
+    bigram: np.ndarray
+    first: np.ndarray
+    second: np.ndarray
+
+    @classmethod
+    def of(cls, words: _StoryWords) -> _StoryBigrams:
+        syllables = len(words.vocabulary)
+        starts = np.flatnonzero(words.token_sentence[:-1] == words.token_sentence[1:])
+        keys = words.token_word[starts] * syllables + words.token_word[starts + 1]
+        unique_keys, first_use, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        in_order = np.argsort(first_use)
+        number = np.empty(len(unique_keys), dtype=np.int64)
+        number[in_order] = np.arange(len(unique_keys))
+        ids_in_text = number[inverse.reshape(-1)]
+        owner = words.token_sentence[starts]
+        lengths = np.bincount(owner, minlength=words.sentences)
+        ids = tuple(np.split(ids_in_text, np.cumsum(lengths)[:-1])) if words.sentences else ()
+        first, second = np.divmod(unique_keys[in_order], max(syllables, 1))
+        syllable = list(words.vocabulary)
+        grams = zip(first.tolist(), second.tolist(), strict=True)
+        vocabulary = {(syllable[a], syllable[b]): k for k, (a, b) in enumerate(grams)}
+        size = max(len(vocabulary), 1)
+        pairs = np.unique(owner * size + ids_in_text)
+        return cls(
+            vocabulary=vocabulary,
+            ids=ids,
+            sentence=pairs // size,
+            bigram=pairs % size,
+            first=first,
+            second=second,
+        )
 
 
 class _Incidence:
@@ -437,8 +460,8 @@ def extract(story: Story) -> FeatureMatrix:
     if not candidates:
         return FeatureMatrix(candidates=(), values=np.zeros((0, len(FEATURE_NAMES))))
     doc_count = len(story.articles)
-    story_bigrams = _StoryBigrams.of(toks)
     story_words = _StoryWords.of(toks)
+    story_bigrams = _StoryBigrams.of(story_words)
     sentence_docs = np.asarray([s.doc for s in candidates])
 
     title_tokens = [match_tokens(a.title) for a in story.articles]
@@ -475,9 +498,8 @@ def extract(story: Story) -> FeatureMatrix:
     all_title_words = story_words.distinct_in(all_title_unigrams)
     anchor_words = story_words.distinct_in(anchor_unigrams)
     first_person = story_words.distinct_in(_FIRST_PERSON) > 0
-    digit_syllables = np.asarray([w.isdigit() for w in story_words.vocabulary], dtype=np.float64)
     digits = np.bincount(
-        story_words.token_sentence, weights=digit_syllables[story_words.token_word], minlength=len(toks)
+        story_words.token_sentence, weights=story_words.digits()[story_words.token_word], minlength=n
     )
 
     # Per distinct bigram: how many sentences and how many articles use it.
@@ -631,7 +653,7 @@ def extract(story: Story) -> FeatureMatrix:
         extra.append(ranks)
     values = np.column_stack([base, *extra])
     sentence_matrix = FeatureMatrix(candidates=tuple(candidates), values=values, tokens=tuple(toks))
-    bigram_matrix = _bigram_features(story, sentence_matrix, story_bigrams)
+    bigram_matrix = _bigram_features(story, sentence_matrix, story_words, story_bigrams)
     return dataclasses.replace(sentence_matrix, bigrams=bigram_matrix)
 
 
@@ -691,14 +713,15 @@ def extract_bigrams(story: Story, matrix: FeatureMatrix) -> BigramMatrix:
     outlets repeat early in their bodies, in their titles or sapos; function-word pairs that appear
     everywhere are not. A model over these predicts which bigrams the reference will contain.
     """
-    token_lists = matrix.tokens or [tuple(match_tokens(s.text)) for s in matrix.candidates]
-    return _bigram_features(story, matrix, _StoryBigrams.of(token_lists))
+    words = _StoryWords.of(matrix.tokens or [tuple(match_tokens(s.text)) for s in matrix.candidates])
+    return _bigram_features(story, matrix, words, _StoryBigrams.of(words))
 
 
-def _bigram_features(story: Story, matrix: FeatureMatrix, story_bigrams: _StoryBigrams) -> BigramMatrix:
+def _bigram_features(
+    story: Story, matrix: FeatureMatrix, words: _StoryWords, story_bigrams: _StoryBigrams
+) -> BigramMatrix:
     candidates = matrix.candidates
     vocabulary, ids = story_bigrams.vocabulary, story_bigrams.ids
-    token_lists = matrix.tokens or [tuple(match_tokens(s.text)) for s in candidates]
     size = len(vocabulary)
     values = np.zeros((size, len(BIGRAM_FEATURE_NAMES)))
     if not size:
@@ -733,9 +756,11 @@ def _bigram_features(story: Story, matrix: FeatureMatrix, story_bigrams: _StoryB
     everywhere = np.ones(n, dtype=bool)
     docs = docs_with(everywhere)
     count = np.bincount(pair_bigram, minlength=size).astype(np.float64)
-    token_sentences: Counter[str] = Counter()
-    for t in token_lists:
-        token_sentences.update(set(t))
+    first, second = story_bigrams.first, story_bigrams.second
+    sentences_with_syllable = np.bincount(words.word, minlength=len(words.vocabulary))
+    syllables = list(words.vocabulary)
+    digit = words.digits()
+    characters = np.asarray([len(w) for w in syllables], dtype=np.float64)
     grams = tuple(vocabulary)
     title_docs = np.zeros(size)
     for a in story.articles:
@@ -756,11 +781,11 @@ def _bigram_features(story: Story, matrix: FeatureMatrix, story_bigrams: _StoryB
         "best_cross_doc_overlap": largest("cross_doc_best_overlap"),
         "best_anchor_precision": largest("anchor_precision_other_max"),
         "best_body_lead_overlap": largest("body_lead_overlap_max"),
-        "digits": np.asarray([a.isdigit() + b.isdigit() for a, b in grams], dtype=np.float64),
-        "characters": np.asarray([len(a) + len(b) for a, b in grams], dtype=np.float64),
+        "digits": digit[first] + digit[second],
+        "characters": characters[first] + characters[second],
         "doc_count": np.full(size, float(doc_count)),
-        "first_token_sentence_share": np.asarray([token_sentences[a] / n for a, _ in grams]),
-        "second_token_sentence_share": np.asarray([token_sentences[b] / n for _, b in grams]),
+        "first_token_sentence_share": sentences_with_syllable[first] / n,
+        "second_token_sentence_share": sentences_with_syllable[second] / n,
         "lead_given": np.full(size, float(any(a.lead.strip() for a in story.articles))),
         "title_given": np.full(size, float(any(a.title.strip() for a in story.articles))),
         "best_anchor_overlap": largest("anchor_bigram_all"),
