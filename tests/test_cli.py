@@ -43,6 +43,12 @@ def assert_clean_error(result: subprocess.CompletedProcess, *fragments: str) -> 
         assert fragment in result.stderr
 
 
+def test_train_cv_seed_without_cv_is_a_clean_error_before_any_training(tmp_path):
+    result = run("train", "--cv-seed", "7", "-o", str(tmp_path / "model.txt"))
+    assert_clean_error(result, "--cv-seed needs --cv")
+    assert not (tmp_path / "model.txt").exists()
+
+
 def test_summarize_example_as_text_markdown_and_json():
     text = run("summarize", str(EXAMPLE))
     assert text.returncode == 0, text.stderr

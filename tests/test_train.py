@@ -6,7 +6,16 @@ import pytest
 from tomtat.corpus import load_clusters
 from tomtat.scoring import LightGBMScorer
 from tomtat.text import match_tokens
-from tomtat.train import VARIANTS, bigram_labels, fit, make_examples, model_text, sentence_labels, train
+from tomtat.train import (
+    VARIANTS,
+    bigram_labels,
+    fit,
+    folds,
+    make_examples,
+    model_text,
+    sentence_labels,
+    train,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "../shared/data/abmusu/train.jsonl"
 needs_data = pytest.mark.skipif(not DATA.exists(), reason=f"AbMuSu train data not found at {DATA}")
@@ -21,6 +30,16 @@ def test_bigram_labels_mark_the_story_bigrams_the_reference_contains():
     grams = [tuple(match_tokens(pair)) for pair in ("Hà Nội", "Nội mưa", "trời nắng")]
     labels = bigram_labels(grams, "Hôm nay Hà Nội mưa to.")
     assert labels.tolist() == [1.0, 1.0, 0.0]
+
+
+def test_folds_deal_every_story_once_and_a_seed_gives_another_split():
+    for seed in (None, 7):
+        parts = folds(23, 5, seed)
+        assert sorted(np.concatenate(parts).tolist()) == list(range(23))
+        assert [len(p) for p in parts] == [5, 5, 5, 4, 4]
+    assert [p.tolist() for p in folds(10, 5)] == [[0, 5], [1, 6], [2, 7], [3, 8], [4, 9]]
+    shuffled = [p.tolist() for p in folds(10, 5, 7)]
+    assert shuffled == [p.tolist() for p in folds(10, 5, 7)] != [p.tolist() for p in folds(10, 5)]
 
 
 def test_variants_remove_line_breaks_and_sapo():

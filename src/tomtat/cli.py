@@ -257,6 +257,14 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--cv", type=_positive_int, default=None, metavar="K", help="only report K-fold cross-validated ROUGE"
     )
+    parser.add_argument(
+        "--cv-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --cv: shuffle the stories with seed N before dealing them into folds "
+        "(default: story i goes to fold i mod K)",
+    )
     parser.set_defaults(handler=_cmd_train)
 
 
@@ -270,10 +278,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
             raise InputError(f"{source}: no such file")
         if args.cv < 2:
             raise InputError("--cv needs at least 2 folds")
-        scores = cross_validate(load_clusters(source), k=args.cv, eval_variants=tuple(VARIANTS))
+        scores = cross_validate(
+            load_clusters(source), k=args.cv, eval_variants=tuple(VARIANTS), seed=args.cv_seed
+        )
         for name, value in scores.items():
             print(f"{name:22s} R1 {value.rouge1:.4f}  R2 {value.rouge2:.4f}  RL {value.rougeL:.4f}")
+        mean = sum(value.rouge2 for value in scores.values()) / len(scores)
+        print(f"{'mean of the shapes':22s}            R2 {mean:.4f}")
         return 0
+    if args.cv_seed is not None:
+        raise InputError("--cv-seed needs --cv")
     print(f"tomtat: wrote {train(args.data, args.output)}", file=sys.stderr)
     return 0
 
