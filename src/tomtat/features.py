@@ -209,6 +209,8 @@ class _StoryWords:
         sentence_frequency = np.bincount(self.word, minlength=len(self.vocabulary)).tolist()
         idf = np.asarray([math.log(1 + sentences / c) for c in sentence_frequency])
         centroid = np.bincount(self.token_word, minlength=len(self.vocabulary)) * idf
+        # Python's sum and float ``**`` (libm pow, which differs from x * x in the last bit of about one
+        # value in a thousand) on purpose: the shipped ranker was fitted on these exact values.
         centroid_norm = math.sqrt(sum(v * v for v in centroid.tolist())) or 1.0
         weights = self.count * idf[self.word]
         norms = np.sqrt(self.per_sentence([v**2 for v in weights.tolist()]))
