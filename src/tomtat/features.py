@@ -17,6 +17,7 @@ line breaks does not become one huge "lead".
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import re
@@ -199,8 +200,10 @@ class _StoryWords:
         own = np.isin(sentence_docs[self.sentence] * size + self.word, keys)
         return self.per_sentence(own.astype(np.float64))
 
+    @functools.cached_property
     def digits(self) -> np.ndarray:
-        """1.0 for every syllable that is a number, else 0.0."""
+        """1.0 for every syllable that is a number, else 0.0 (the sentence and bigram features both read
+        it)."""
         return np.asarray([w.isdigit() for w in self.vocabulary], dtype=np.float64)
 
     def centroid_cosines(self) -> np.ndarray:
@@ -223,15 +226,14 @@ class _StoryBigrams:
     """The candidates' bigrams as integer ids, numbered in order of first use, counted once for every
     stage that needs them: the sentence features, the bigram features and (through ``ids``) selection.
 
-    ``ids[i]`` lists sentence ``i``'s bigrams in reading order, repeats included; ``sentence`` and
-    ``bigram`` are the distinct (sentence, bigram) pairs, sorted by sentence, then id; ``first`` and
-    ``second`` are each bigram's two syllables as ids of the story's :class:`_StoryWords`.
+    ``ids[i]`` lists sentence ``i``'s bigrams in reading order, repeats included; ``incidence`` holds
+    the distinct (sentence, bigram) pairs; ``first`` and ``second`` are each bigram's two syllables as
+    ids of the story's :class:`_StoryWords`.
     """
 
     vocabulary: dict[Bigram, int]
     ids: tuple[np.ndarray, ...]
-    sentence: np.ndarray
-    bigram: np.ndarray
+    incidence: _Incidence
     first: np.ndarray
     second: np.ndarray
 
@@ -254,24 +256,19 @@ class _StoryBigrams:
         vocabulary = {(syllable[a], syllable[b]): k for k, (a, b) in enumerate(grams)}
         size = max(len(vocabulary), 1)
         pairs = np.unique(owner * size + ids_in_text)
-        return cls(
-            vocabulary=vocabulary,
-            ids=ids,
-            sentence=pairs // size,
-            bigram=pairs % size,
-            first=first,
-            second=second,
-        )
+        incidence = _Incidence(vocabulary, flat=pairs % size, owner=pairs // size, sentences=words.sentences)
+        return cls(vocabulary=vocabulary, ids=ids, incidence=incidence, first=first, second=second)
 
 
+@dataclass(frozen=True)
 class _Incidence:
-    """Which bigrams each sentence has (each once), as flat integer ids, for counting with ``bincount``."""
+    """Which bigrams each sentence has (each once), as flat integer ids, for counting with ``bincount``:
+    the distinct (sentence ``owner[k]``, bigram ``flat[k]``) pairs, sorted by sentence, then bigram."""
 
-    def __init__(self, story_bigrams: _StoryBigrams, sentences: int) -> None:
-        self.vocabulary = story_bigrams.vocabulary
-        self.flat = story_bigrams.bigram
-        self.owner = story_bigrams.sentence
-        self.sentences = sentences
+    vocabulary: dict[Bigram, int]
+    flat: np.ndarray
+    owner: np.ndarray
+    sentences: int
 
     def total(self, per_bigram: np.ndarray) -> np.ndarray:
         """For every sentence, the sum of ``per_bigram`` over its bigrams."""
@@ -501,12 +498,13 @@ def extract(story: Story) -> FeatureMatrix:
     anchor_words = story_words.distinct_in(anchor_unigrams)
     first_person = story_words.distinct_in(_FIRST_PERSON) > 0
     digits = np.bincount(
-        story_words.token_sentence, weights=story_words.digits()[story_words.token_word], minlength=n
+        story_words.token_sentence, weights=story_words.digits[story_words.token_word], minlength=n
     )
 
     # Per distinct bigram: how many sentences and how many articles use it.
     vocabulary = len(story_bigrams.vocabulary)
-    pair_sentence, pair_bigram = story_bigrams.sentence, story_bigrams.bigram
+    incidence = story_bigrams.incidence
+    pair_sentence, pair_bigram = incidence.owner, incidence.flat
     sentences_per_bigram = np.bincount(pair_bigram, minlength=vocabulary)
     doc_pairs = np.unique(pair_bigram * doc_count + sentence_docs[pair_sentence])
     bigram_of_doc_pair, doc_of_pair = doc_pairs // doc_count, doc_pairs % doc_count
@@ -559,7 +557,6 @@ def extract(story: Story) -> FeatureMatrix:
 
     # Every |sentence bigrams ∩ reference set| at once, from the sentence × bigram incidence, instead of
     # a set intersection per sentence and reference (the features' hot loop).
-    incidence = _Incidence(story_bigrams, n)
     all_title_hits = incidence.hits(all_title_bigrams)
     all_anchor_hits = incidence.hits(all_anchor_bigrams)
     per_doc = _PerDocOverlaps(incidence, sizes, sentence_docs, doc_count)
@@ -734,7 +731,7 @@ def _bigram_features(
     n = len(candidates)
 
     # One row per (sentence, distinct bigram of it); per-bigram statistics are then scatter-reductions.
-    pair_sentence, pair_bigram = story_bigrams.sentence, story_bigrams.bigram
+    pair_sentence, pair_bigram = story_bigrams.incidence.owner, story_bigrams.incidence.flat
     sentence_doc = np.asarray([s.doc for s in candidates])
     from_sapo = sentence[:, column["is_lead"]] * sentence[:, column["lead_given"]] > 0
     body_lead = sentence[:, column["is_body_lead"]] > 0
@@ -761,7 +758,7 @@ def _bigram_features(
     first, second = story_bigrams.first, story_bigrams.second
     sentences_with_syllable = np.bincount(words.word, minlength=len(words.vocabulary))
     syllables = list(words.vocabulary)
-    digit = words.digits()
+    digit = words.digits
     characters = np.asarray([len(w) for w in syllables], dtype=np.float64)
     grams = tuple(vocabulary)
     title_docs = np.zeros(size)
