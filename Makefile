@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench eval train train-stories clean chromium bench-service bench-stories bench-shapes
+.PHONY: demo test lint bench eval train train-stories clean chromium bench-service bench-stories bench-shapes bench-learning
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ train-stories: $(STAMP_RUN)
 # rewrites its section of docs/benchmarks.md (under a minute).
 bench-shapes: $(STAMP_DEV)
 	$(BIN)/python bench/bench_shapes.py
+
+# Learning curve of the ranker: 5-fold CV on train with a quarter .. all of the training stories, two
+# splits; rewrites its section of docs/benchmarks.md (about 10 minutes on 2 cores).
+bench-learning: $(STAMP_DEV)
+	$(BIN)/python bench/bench_learning.py
 
 # Load benchmark of the HTTP service; rewrites its section of docs/benchmarks.md (about a minute).
 bench-service: $(STAMP_DEV)

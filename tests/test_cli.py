@@ -49,6 +49,15 @@ def test_train_cv_seed_without_cv_is_a_clean_error_before_any_training(tmp_path)
     assert not (tmp_path / "model.txt").exists()
 
 
+def test_train_cv_fraction_is_checked_before_any_training(tmp_path):
+    result = run("train", "--cv-fraction", "0.5", "-o", str(tmp_path / "model.txt"))
+    assert_clean_error(result, "--cv-fraction needs --cv")
+    assert not (tmp_path / "model.txt").exists()
+    for fraction in ("0", "1.5", "nan"):
+        result = run("train", "--cv", "5", "--cv-fraction", fraction)
+        assert_clean_error(result, "training fraction must be in (0, 1]")
+
+
 def test_summarize_example_as_text_markdown_and_json():
     text = run("summarize", str(EXAMPLE))
     assert text.returncode == 0, text.stderr

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from tomtat.corpus import load_clusters
+from tomtat.errors import InputError
 from tomtat.scoring import LightGBMScorer
 from tomtat.text import match_tokens
 from tomtat.train import (
@@ -15,6 +16,7 @@ from tomtat.train import (
     model_text,
     sentence_labels,
     train,
+    training_subset,
 )
 
 DATA = Path(__file__).resolve().parents[1] / "../shared/data/abmusu/train.jsonl"
@@ -40,6 +42,19 @@ def test_folds_deal_every_story_once_and_a_seed_gives_another_split():
     assert [p.tolist() for p in folds(10, 5)] == [[0, 5], [1, 6], [2, 7], [3, 8], [4, 9]]
     shuffled = [p.tolist() for p in folds(10, 5, 7)]
     assert shuffled == [p.tolist() for p in folds(10, 5, 7)] != [p.tolist() for p in folds(10, 5)]
+
+
+def test_training_subsets_are_nested_and_keep_the_stories_order():
+    stories = [3, 8, 11, 20, 21, 30, 42, 50]
+    assert training_subset(stories, 1.0, 0) == stories
+    half, quarter = training_subset(stories, 0.5, 2), training_subset(stories, 0.25, 2)
+    assert len(half) == 4 and len(quarter) == 2
+    assert set(quarter) <= set(half) and half == sorted(half)
+    assert training_subset(stories, 0.5, 2) == half != training_subset(stories, 0.5, 3)
+    assert training_subset(stories, 0.01, 0) and len(training_subset(stories, 0.01, 0)) == 1
+    for fraction in (0.0, -0.5, 1.01, float("nan")):
+        with pytest.raises(InputError, match="training fraction"):
+            training_subset(stories, fraction, 0)
 
 
 def test_variants_remove_line_breaks_and_sapo():

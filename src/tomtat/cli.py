@@ -265,29 +265,43 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
         help="with --cv: shuffle the stories with seed N before dealing them into folds "
         "(default: story i goes to fold i mod K)",
     )
+    parser.add_argument(
+        "--cv-fraction",
+        type=float,
+        default=None,
+        metavar="F",
+        help="with --cv: each fold trains on this share (0 < F <= 1) of its training stories, "
+        "one point of a learning curve (default: all; see make bench-learning)",
+    )
     parser.set_defaults(handler=_cmd_train)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from tomtat.corpus import load_clusters
-    from tomtat.train import VARIANTS, cross_validate, train
+    from tomtat.train import VARIANTS, check_fraction, cross_validate, train
 
     if args.cv:
+        fraction = 1.0 if args.cv_fraction is None else check_fraction(args.cv_fraction)
         source = Path(args.data)
         if not source.is_file():
             raise InputError(f"{source}: no such file")
         if args.cv < 2:
             raise InputError("--cv needs at least 2 folds")
         scores = cross_validate(
-            load_clusters(source), k=args.cv, eval_variants=tuple(VARIANTS), seed=args.cv_seed
+            load_clusters(source),
+            k=args.cv,
+            eval_variants=tuple(VARIANTS),
+            seed=args.cv_seed,
+            fraction=fraction,
         )
         for name, value in scores.items():
             print(f"{name:22s} R1 {value.rouge1:.4f}  R2 {value.rouge2:.4f}  RL {value.rougeL:.4f}")
         mean = sum(value.rouge2 for value in scores.values()) / len(scores)
         print(f"{'mean of the shapes':22s}            R2 {mean:.4f}")
         return 0
-    if args.cv_seed is not None:
-        raise InputError("--cv-seed needs --cv")
+    for flag, value in (("--cv-seed", args.cv_seed), ("--cv-fraction", args.cv_fraction)):
+        if value is not None:
+            raise InputError(f"{flag} needs --cv")
     print(f"tomtat: wrote {train(args.data, args.output)}", file=sys.stderr)
     return 0
 

@@ -191,6 +191,24 @@ def folds(count: int, k: int, seed: int | None = None) -> list[np.ndarray]:
     return [np.sort(np.asarray(order[i::k], dtype=np.int64)) for i in range(k)]
 
 
+def check_fraction(fraction: float) -> float:
+    """``fraction`` if it is a share of the training stories that can be trained on, else InputError."""
+    if not 0.0 < fraction <= 1.0:
+        raise InputError(f"the training fraction must be in (0, 1], not {fraction}")
+    return fraction
+
+
+def training_subset(stories: Sequence[int], fraction: float, fold: int) -> list[int]:
+    """The first ``fraction`` of ``stories`` in the order ``random.Random(fold)`` shuffles them into,
+    returned in their own order. The subsets are nested (a smaller fraction keeps part of what a larger
+    one keeps), so the points of a learning curve differ only by the stories added."""
+    check_fraction(fraction)
+    order = list(stories)
+    random.Random(fold).shuffle(order)
+    keep = set(order[: max(1, round(fraction * len(order)))])
+    return [story for story in stories if story in keep]
+
+
 def cross_validate(
     clusters: Sequence[Cluster],
     k: int = 5,
@@ -200,24 +218,29 @@ def cross_validate(
     eval_variants: Sequence[str] = ("as_given",),
     words: int = 200,
     seed: int | None = None,
+    fraction: float = 1.0,
 ) -> dict[str, RougeScores]:
     """ROUGE of the full summarizer on held-out folds of ``clusters`` (see :func:`folds` for ``seed``),
-    per evaluation input variant."""
+    per evaluation input variant. With ``fraction`` below 1, each fold trains on that share of its
+    training stories only (:func:`training_subset`): a learning curve, to tell whether more stories of
+    this kind would help."""
     from tomtat.scoring import LightGBMScorer
     from tomtat.summarizer import summarize
 
+    check_fraction(fraction)
     clusters = [c for c in clusters if c.summary.strip()]
     examples = make_examples(clusters, variants)
     per_story = len(variants)
     outputs: dict[str, list[str]] = {name: [""] * len(clusters) for name in eval_variants}
-    for held_out in folds(len(clusters), k, seed):
+    for fold, held_out in enumerate(folds(len(clusters), k, seed)):
         held = set(held_out.tolist())
-        train_examples = [e for i, e in enumerate(examples) if i // per_story not in held]
+        training = set(training_subset([i for i in range(len(clusters)) if i not in held], fraction, fold))
+        train_examples = [e for i, e in enumerate(examples) if i // per_story in training]
         scorer = LightGBMScorer(model_text(train_examples, params, rounds))
         for i in held_out:
             for name in eval_variants:
                 articles = [VARIANTS[name](a) for a in clusters[i].articles]
-                outputs[name][i] = summarize(articles, words=words, scorer=scorer).text
+                outputs[name][i] = summarize(articles, words=words, scorer=scorer, facts=False).text
     references = [c.summary for c in clusters]
     return {name: corpus_score(texts, references) for name, texts in outputs.items()}
 
