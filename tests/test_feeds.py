@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tomtat.errors import InputError
-from tomtat.feeds import parse_published, parse_record
+from tomtat.feeds import IncomingArticle, parse_published, parse_record
 
 
 @pytest.mark.parametrize("value", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
@@ -31,3 +33,30 @@ def test_an_id_of_the_wrong_type_is_named_not_called_missing(identifier, kind):
         parse_record({"id": identifier, "text": "Một câu."})
     with pytest.raises(InputError, match='missing or empty "id"'):
         parse_record({"text": "Một câu."})
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"id": "a", "text": 5}, '"text" must be a string, got int'),
+        ({"id": 5, "text": "Một câu."}, '"id" must be a string, got int'),
+        ({"id": "a", "text": "Một câu.", "title": ["T"]}, '"title" must be a string, got list'),
+        ({"id": "a", "text": "Một câu.", "published": "2023-09-13"}, '"published" must be a datetime'),
+        ({"id": "a", "text": "  \n"}, "empty text"),
+        ({"id": " ", "text": "Một câu."}, 'empty "id"'),
+        ({"id": "a\ud800", "text": "Một câu."}, "lone surrogate"),
+        ({"id": "a", "text": "Một\udc00 câu."}, "lone surrogate"),
+    ],
+)
+def test_an_incoming_article_made_by_hand_is_checked_like_a_feed_line(fields, message):
+    # Store.ingest takes an IncomingArticle as it is: these crashed inside its transaction (AttributeError,
+    # sqlite3 errors), and an empty text was stored and then broke every later listing of its story.
+    with pytest.raises(InputError, match=message):
+        IncomingArticle(**fields)
+
+
+def test_an_incoming_article_takes_none_for_optional_text_and_a_naive_date_as_utc():
+    naive = datetime(2023, 9, 13)
+    article = IncomingArticle(id="a", text="Một câu.", title=None, source=None, published=naive)
+    assert (article.title, article.source) == ("", "")
+    assert article.published == datetime(2023, 9, 13, tzinfo=UTC)  # as parse_record reads "2023-09-13"

@@ -526,3 +526,19 @@ def test_summaries_made_in_workers_are_kept_as_they_come_when_interrupted(store,
         store.stories(workers=2, words=60)
     fresh = store._db.execute("SELECT COUNT(*) FROM stories WHERE size > 0 AND dirty = 0").fetchone()[0]
     assert fresh == 2
+
+
+def test_a_stored_story_stays_listable_after_a_bad_hand_made_article_is_refused(store):
+    # IncomingArticle(text="") used to be stored; every store.stories() after it raised "article is empty".
+    store.ingest(records(per_story=1))
+    listed = [story.id for story in store.stories(words=30)]
+    with pytest.raises(InputError, match="empty text"):
+        store.ingest([IncomingArticle(id="e", text=" ")])
+    assert [story.id for story in store.stories(words=30)] == listed
+    report = store.ingest([IncomingArticle(id="n", text="Một bài báo mới về xe buýt.", title=None)])
+    assert report.added == 1 and store.article("n").title == ""
+
+
+def test_an_article_id_that_cannot_be_stored_is_unknown(store):
+    assert store.article("a\ud800") is None  # was UnicodeEncodeError from sqlite3
+    assert store.article(["a"]) is None

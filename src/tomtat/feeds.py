@@ -34,6 +34,31 @@ class IncomingArticle:
     source: str = ""
     published: datetime | None = None
 
+    def __post_init__(self) -> None:
+        # Checked here, not only in parse_record, because Store.ingest takes an IncomingArticle as it is:
+        # one made by hand with a number for its text or a date string crashed inside the transaction,
+        # and one with an empty text was stored and then broke every later listing of its story. These
+        # checks are cheap (no normalization: a feed line's text is already normalized by parse_record).
+        for name in ("title", "source"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, "")
+        for name in ("id", "text", "title", "source"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise InputError(f'"{name}" must be a string, got {type(value).__name__}')
+            if LONE_SURROGATE.search(value):  # half an emoji: SQLite and UTF-8 output cannot take it
+                raise InputError(f'"{name}" is not valid Unicode (a lone surrogate)')
+        if not self.id.strip():
+            raise InputError('missing or empty "id" (a string)')
+        if not self.text.strip():
+            raise InputError(f"article {self.id!r} has empty text")
+        if self.published is not None:
+            if not isinstance(self.published, datetime):
+                kind = type(self.published).__name__
+                raise InputError(f'"published" must be a datetime or None, got {kind} (see parse_published)')
+            if self.published.tzinfo is None:
+                object.__setattr__(self, "published", self.published.replace(tzinfo=UTC))
+
     def to_dict(self) -> dict[str, Any]:
         record: dict[str, Any] = {"id": self.id, "text": self.text}
         if self.title:
