@@ -44,6 +44,7 @@ import numpy as np
 from tomtat.errors import InputError, TomtatError
 from tomtat.facts import Facts
 from tomtat.feeds import FeedError, IncomingArticle, parse_published, parse_record
+from tomtat.text import LONE_SURROGATE
 from tomtat.types import Article, Summary, SummarySentence
 
 if TYPE_CHECKING:
@@ -730,6 +731,8 @@ class Store:
 
     def article(self, article_id: str) -> StoredArticle | None:
         """One stored article by id, or None."""
+        if not isinstance(article_id, str) or LONE_SURROGATE.search(article_id):
+            return None  # no such id can be stored (SQLite wants UTF-8); the query would raise
         with self._lock:
             self._check_open()
             row = self._db.execute(
