@@ -542,3 +542,15 @@ def test_a_stored_story_stays_listable_after_a_bad_hand_made_article_is_refused(
 def test_an_article_id_that_cannot_be_stored_is_unknown(store):
     assert store.article("a\ud800") is None  # was UnicodeEncodeError from sqlite3
     assert store.article(["a"]) is None
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS file systems refuse names that are not UTF-8")
+def test_a_file_name_that_is_not_utf8_is_an_id_with_its_bytes_escaped(tmp_path):
+    # Such a name (a Windows or old Linux archive) reached SQLite as surrogate escapes: UnicodeEncodeError.
+    (tmp_path / "ok.txt").write_text("Sáng nay cầu mới thông xe. Người dân vui mừng.", encoding="utf-8")
+    for raw in (b"\xff.txt", b"\xfe.txt"):
+        (tmp_path / raw.decode("utf-8", "surrogateescape")).write_text("Cầu mới thông xe.", encoding="utf-8")
+    ids = [item.id for item in read_feed(tmp_path)]
+    assert sorted(ids) == ["\\xfe.txt", "\\xff.txt", "ok.txt"]
+    report = digest(read_feed(tmp_path), words=30).report
+    assert report.added == 3 and not report.errors

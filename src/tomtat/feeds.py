@@ -191,7 +191,14 @@ def iter_directory(path: Path) -> Iterator[IncomingArticle | FeedError]:
             yield FeedError(0, "empty file", str(file))
             continue
         # A saved news page starts with its headline: give it the title weight a JSONL title gets.
-        yield IncomingArticle(id=file.name, text=text, title=infer_title(text), source=file.name)
+        name = _printable_name(file.name)
+        yield IncomingArticle(id=name, text=text, title=infer_title(text), source=name)
+
+
+def _printable_name(name: str) -> str:
+    """A file name as an id: bytes that are not UTF-8 (Python's surrogate escapes, which SQLite and UTF-8
+    output refuse) are written as ``\\xff``, so two such names stay two ids and the name stays legible."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def read_feed(path: str | Path) -> Iterator[IncomingArticle | FeedError]:
