@@ -47,7 +47,9 @@ def parse_cluster(record: Any, line: int = 0) -> Cluster:
     for position, document in enumerate(documents):
         if not isinstance(document, dict):
             raise InputError(f"single_documents[{position}] is not an object")
-        fields = {key: document.get(key) or "" for key in ("raw_text", "title", "anchor_text")}
+        # None (null) or missing is an empty field; 0 or false is a mistake to name, not an empty field.
+        fields = {key: document.get(key) for key in ("raw_text", "title", "anchor_text")}
+        fields = {key: "" if value is None else value for key, value in fields.items()}
         for key, value in fields.items():
             if not isinstance(value, str):
                 raise InputError(f"single_documents[{position}].{key} must be a string")
@@ -58,7 +60,7 @@ def parse_cluster(record: Any, line: int = 0) -> Cluster:
                 text=fields["raw_text"],
                 title=fields["title"],
                 lead=fields["anchor_text"],
-                source=str(document.get("id") or position),
+                source=_document_id(document.get("id"), position),
             )
         )
     summary = record.get("summary") or ""
@@ -68,6 +70,16 @@ def parse_cluster(record: Any, line: int = 0) -> Cluster:
         category=str(record.get("category") or ""),
         line=line,
     )
+
+
+def _document_id(identifier: Any, position: int) -> str:
+    """How citations name a document: its optional ``id`` (a string or a whole number, so id 0 is "0",
+    not the document's position), else its position in the story."""
+    if identifier is None or identifier == "":
+        return str(position)
+    if isinstance(identifier, bool) or not isinstance(identifier, str | int):
+        raise InputError(f"single_documents[{position}].id must be a string or a whole number")
+    return str(identifier)
 
 
 def read_line(raw: bytes | str, number: int) -> Cluster | LineError | None:
