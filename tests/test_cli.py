@@ -147,6 +147,17 @@ def test_nfd_file(tmp_path):
     assert result.stdout.strip() == "Tiếng Việt được viết ở dạng tổ hợp. Câu thứ hai ở đây."
 
 
+def test_summarize_reads_an_article_from_a_pipe_or_stdin(bad_files):
+    # `tomtat summarize <(curl ...)`, `... | tomtat summarize -`: refused as "not a regular file" and
+    # "-: no such file", while ingest, digest and batch read pipes.
+    text = bad_files["good"].read_text(encoding="utf-8")
+    expected = run("summarize", str(bad_files["good"])).stdout
+    for path in ("/dev/stdin", "-"):
+        result = run("summarize", path, stdin=text)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == expected and "Cầu mới" in expected
+
+
 def test_two_hundred_articles_in_a_directory(tmp_path):
     for i in range(200):
         (tmp_path / f"a{i:03}.txt").write_text(

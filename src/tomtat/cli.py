@@ -72,7 +72,9 @@ def _add_summarize_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Summarize several articles about one story (one article per file; a directory "
         "means every *.txt file in it).",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="article files or directories")
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="article files or directories ('-' for one on stdin)"
+    )
     _add_words_option(parser)
     parser.add_argument("--format", "-f", choices=("text", "markdown", "json"), default="text")
     parser.set_defaults(handler=_cmd_summarize)
@@ -83,7 +85,7 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
     from tomtat.rendering import render
     from tomtat.summarizer import summarize
 
-    articles = read_articles(args.paths, warn=_warn)
+    articles = read_articles(["/dev/stdin" if path == "-" else path for path in args.paths], warn=_warn)
     summary = summarize(articles, words=args.words)
     print(render(summary, args.format))
     return 0

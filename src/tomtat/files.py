@@ -26,7 +26,7 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
             if not found:
                 raise InputError(f"{path}: directory has no *.txt files")
             files.extend(found)
-        elif path.is_file():
+        elif path.is_file() or is_stream(path):  # a pipe: `tomtat summarize <(curl ...)`, /dev/stdin
             files.append(path)
         elif path.exists():
             raise InputError(f"{path}: not a regular file")
