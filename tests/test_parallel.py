@@ -185,6 +185,15 @@ def test_repeated_ids_are_dropped_and_bad_input_is_named():
         partition_by_time(feed, origin=datetime(2023, 9, 11, tzinfo=UTC))
 
 
+@pytest.mark.parametrize("days", [1e308, 1e7])
+def test_ranges_longer_than_the_calendar_are_one_range(days):
+    # `digest --ranges 1e308`: the range's length in seconds was infinite, its start NaN (ValueError).
+    feed = dated_feed((10, 20))
+    feed[0]["published"], feed[-1]["published"] = "0001-01-01", "9999-12-31T23:59:59"
+    partitions = partition_by_time(feed, days=days, overlap_days=days)
+    assert [p.key for p in partitions] == ["0001-01-01"] and len(partitions[0].articles) == len(feed)
+
+
 def test_dask_time_partitions_group_like_one_process():
     bag = pytest.importorskip("dask.bag", reason="dask is a dev dependency; pip install -e '.[dev]'")
     partitions = partition_by_time(dated_feed(), days=5, overlap_days=3)

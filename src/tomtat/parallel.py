@@ -335,7 +335,11 @@ def partition_by_time(
             raise InputError(
                 f"an article is published at {earliest.isoformat()}, before origin {start.isoformat()}"
             )
-        span, overlap = days * SECONDS_PER_DAY, overlap_days * SECONDS_PER_DAY
+        # Ranges longer than the whole calendar are all one range: `--ranges 1e308` made the length in
+        # seconds infinite and the first range's start NaN (a ValueError traceback).
+        calendar = (datetime.max - datetime.min).days + 1
+        span = min(days, calendar) * SECONDS_PER_DAY
+        overlap = min(overlap_days, calendar) * SECONDS_PER_DAY
         ranges: dict[int, list[IncomingArticle]] = defaultdict(list)
         for article in dated:
             assert article.published is not None
