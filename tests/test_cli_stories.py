@@ -104,6 +104,13 @@ def test_unusable_input_exits_non_zero_with_one_line(tmp_path):
         assert "Traceback" not in done.stderr
 
 
+def test_digest_overlap_without_ranges_is_refused_not_ignored(tmp_path):
+    write_feed(tmp_path / "feed.jsonl", 4)
+    done = tomtat("digest", "feed.jsonl", "-o", "out.jsonl", "--overlap", "3", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.strip() == "tomtat: error: --overlap needs --ranges"
+    assert not (tmp_path / "out.jsonl").exists()
+
+
 def test_digest_writes_one_line_per_story(tmp_path):
     ids = write_feed(tmp_path / "feed.jsonl", 8)
     done = tomtat("digest", "feed.jsonl", "-o", "out.jsonl", "-q", "--words", "50", cwd=tmp_path)

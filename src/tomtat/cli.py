@@ -536,7 +536,7 @@ def _add_digest_parser(subparsers: argparse._SubParsersAction) -> None:
         help="group a dated archive by time ranges of DAYS days, in the worker processes too (docs/scale.md)",
     )
     parser.add_argument(
-        "--overlap", type=_positive_days, default=7.0, metavar="DAYS",
+        "--overlap", type=_positive_days, default=None, metavar="DAYS",
         help="with --ranges: days each range reaches into the next (default 7, the grouping's window)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -560,6 +560,9 @@ def _cmd_digest(args: argparse.Namespace) -> int:
     from tomtat.store import digest
 
     _check_output(args.output, args.input)
+    if args.ranges is None and args.overlap is not None:  # it would be ignored without a word
+        raise InputError("--overlap needs --ranges")
+    args.overlap = 7.0 if args.overlap is None else args.overlap
     if args.ranges is not None and args.overlap > args.ranges:
         raise InputError(f"--overlap ({args.overlap:g} days) may not exceed --ranges ({args.ranges:g} days)")
     feed, update, close = _feed_progress(args, "article")
