@@ -38,3 +38,11 @@ def test_a_document_id_of_zero_is_cited_as_zero_not_as_its_position():
 def test_fields_of_the_wrong_type_are_named(document, message):
     # A list id became the citation "['a']"; 0 or false in a text field passed as an empty field.
     assert read_line(line(document), 3) == LineError(3, message)
+
+
+def test_a_bom_on_any_line_is_read_past_and_a_cut_line_is_reported_at_its_end():
+    # `cat a.jsonl b.jsonl` puts b's BOM at the start of a middle line: that story was an error record.
+    assert isinstance(read_line(("\ufeff" + line({"raw_text": TEXT}) + "\n").encode(), 7), Cluster)
+    cut = line({"raw_text": TEXT})[:-2] + "\r\n"
+    error = read_line(cut.encode(), 2)
+    assert isinstance(error, LineError) and error.message.endswith(f"at column {len(cut) - 1})")

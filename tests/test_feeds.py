@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tomtat.errors import InputError
-from tomtat.feeds import IncomingArticle, parse_published, parse_record
+from tomtat.feeds import IncomingArticle, parse_published, parse_record, read_feed
 
 
 @pytest.mark.parametrize("value", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
@@ -60,3 +60,14 @@ def test_an_incoming_article_takes_none_for_optional_text_and_a_naive_date_as_ut
     article = IncomingArticle(id="a", text="Một câu.", title=None, source=None, published=naive)
     assert (article.title, article.source) == ("", "")
     assert article.published == datetime(2023, 9, 13, tzinfo=UTC)  # as parse_record reads "2023-09-13"
+
+
+def test_a_bom_on_any_line_is_read_past_and_a_cut_line_is_reported_at_its_end(tmp_path):
+    # `cat a.jsonl b.jsonl` puts b's BOM at the start of a middle line: that article was skipped, and a
+    # truncated line was reported as "invalid JSON (... at column 1)".
+    path = tmp_path / "feed.jsonl"
+    first, second = '{"id": "a", "text": "Câu một."}', '{"id": "b", "text": "Câu hai."}'
+    path.write_bytes(f"\ufeff{first}\n\ufeff{second}\n{second[:-1]}\n".encode())
+    items = list(read_feed(path))
+    assert [item.id for item in items[:2]] == ["a", "b"]
+    assert items[2].line == 3 and items[2].message.endswith(f"at column {len(second)})")

@@ -87,11 +87,12 @@ def read_line(raw: bytes | str, number: int) -> Cluster | LineError | None:
     when it is blank. Bytes are decoded here so that a bad line is that line's error, not the file's."""
     if isinstance(raw, bytes):
         try:
-            raw = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            raw = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             return LineError(number, f"not valid UTF-8 (byte {error.start})")
-    if number == 1:
-        raw = raw.removeprefix("\ufeff")
+    # A BOM starts any line of files joined by `cat`, not only the first; the line end is dropped so
+    # that a line cut short is reported at its last column, not "column 1" of a line after it.
+    raw = raw.removeprefix("\ufeff").rstrip("\r\n")
     if not raw.strip():
         return None
     try:

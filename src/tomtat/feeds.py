@@ -161,7 +161,9 @@ def iter_jsonl(path: Path) -> Iterator[IncomingArticle | FeedError]:
     with stream:
         for number, raw in enumerate(stream, start=1):
             try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                # A BOM starts any line of files joined by `cat`, not only the first; the line end is
+                # dropped so that a line cut short is reported at its last column, not "column 1".
+                line = raw.decode("utf-8").removeprefix("\ufeff").rstrip("\r\n")
             except UnicodeDecodeError as error:
                 yield FeedError(number, f"not valid UTF-8 (byte {error.start})", where)
                 continue
