@@ -293,6 +293,14 @@ def test_batch_and_eval_given_a_directory_say_so(tmp_path):
         assert_clean_error(run(*command), "is a directory", "JSONL")
 
 
+def test_an_empty_input_or_output_path_is_called_empty(tmp_path):
+    # An unset variable: `-o ""` was ": is a directory", `batch ""` ".: is a directory" (Path("") is ".").
+    source = write_jsonl(tmp_path / "in.jsonl", [story_line()])
+    for command in (["batch", "", "-o", "-"], ["batch", str(source), "-o", ""], ["eval", ""],
+                    ["digest", str(source), "-o", ""], ["stories", "--db", ""]):
+        assert_clean_error(run(*command, cwd=tmp_path), "empty")
+
+
 def test_batch_reads_a_pipe_given_as_a_path(tmp_path):
     # `tomtat batch <(zcat stories.jsonl.gz) -o out.jsonl` names a pipe (/dev/fd/63): it was refused
     # as "no such file", and counting its lines for the progress bar would have read it up.

@@ -110,10 +110,11 @@ def _add_batch_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_cmd_batch)
 
 
-def _check_jsonl(source: Path) -> None:
+def _check_jsonl(path: str) -> None:
     """The one JSONL file (or pipe) a command reads: missing and directory are different mistakes."""
-    from tomtat.files import is_stream, missing
+    from tomtat.files import checked_path, is_stream, missing
 
+    source = checked_path(path)  # "" is no file: Path("") is the current directory
     if source.is_dir():
         raise InputError(f"{source}: is a directory; give a JSONL file (one story per line)")
     if not source.is_file() and not is_stream(source):
@@ -124,9 +125,10 @@ def _check_output(path: str, source: str) -> None:
     """Refuse an output that is the input file (opening it for writing would empty the input before a
     line of it is read) or that cannot be written (digest writes only at the end). Checked before any
     work, so a long run is not lost to it."""
+    from tomtat.files import checked_path
     if path == "-":
         return
-    output = Path(path)
+    output = checked_path(path)  # "" is no file: Path("") is the current directory
     if output.is_dir():
         raise InputError(f"{path}: is a directory; give a file to write")
     if not output.parent.is_dir():
@@ -157,7 +159,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
     source = Path("/dev/stdin") if args.input == "-" else Path(args.input)
     if args.input != "-":
-        _check_jsonl(source)
+        _check_jsonl(args.input)
     if args.input == "-" or is_stream(source):  # read once, as it comes: not counted first
         total = None
     else:
@@ -220,7 +222,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     systems = parse_systems(args.systems)
     source = Path(args.data)
-    _check_jsonl(source)
+    _check_jsonl(args.data)
     clusters = load_clusters(source)
 
     def progress(name: str) -> None:
@@ -501,7 +503,7 @@ def _span(story: StoryRecord) -> str:
 def _cmd_stories(args: argparse.Namespace) -> int:
     from tomtat.store import Store
 
-    if not Path(args.db).is_file():
+    if args.db.strip() and not Path(args.db).is_file():  # an empty one is named by Store
         raise InputError(f"{args.db}: no such database; create it with `tomtat ingest FILE --db {args.db}`")
     with Store(args.db) as store:
         stories = store.stories(since=args.since, words=args.words, limit=args.limit, workers=args.workers)
