@@ -254,6 +254,21 @@ def test_ingest_and_digest_read_a_pipe_given_as_a_path(tmp_path):
     assert len(stored_ids(tmp_path / "s.db")) == 8
 
 
+def test_ingest_and_digest_read_stdin_given_as_a_dash(tmp_path):
+    # `... | tomtat digest - -o -`, as `tomtat batch -` reads: it was "-: no such file or directory".
+    write_feed(tmp_path / "feed.jsonl", 8)
+    feed = (tmp_path / "feed.jsonl").read_text(encoding="utf-8")
+    expected = tomtat("digest", "feed.jsonl", "-o", "-", "-q", cwd=tmp_path).stdout
+    outputs = []
+    for args in (["digest", "-", "-o", "-"], ["ingest", "-", "--db", "s.db"]):
+        result = subprocess.run(
+            [*CLI, *args], cwd=tmp_path, input=feed, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == expected and outputs[1].startswith("8 article(s) added")
+
+
 @pytest.mark.parametrize("output", ["missing/stories.jsonl", "."])
 def test_digest_refuses_an_output_it_cannot_write_before_grouping_anything(tmp_path, output):
     # digest writes its output at the end: a bad -o used to fail only after all the grouping and summaries.

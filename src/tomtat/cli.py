@@ -399,7 +399,7 @@ def _add_ingest_parser(subparsers: argparse._SubParsersAction) -> None:
         'article per line ({"id", "text", "title"?, "source"?, "published"?}), or a directory of *.txt '
         "files (id = file name). Bad lines are reported with their line numbers and skipped.",
     )
-    parser.add_argument("input", metavar="ARTICLES.jsonl|DIR")
+    parser.add_argument("input", metavar="ARTICLES.jsonl|DIR", help="'-' for stdin")
     _add_db_option(parser)
     parser.add_argument("--batch-size", type=_positive_int, default=500, metavar="N",
                         help="articles per transaction (default 500)")
@@ -425,8 +425,9 @@ def _feed_progress(args: argparse.Namespace, unit: str) -> tuple[Iterator, Calla
     from tomtat.feeds import read_feed
     from tomtat.files import is_stream
 
-    feed = read_feed(args.input)
-    source = Path(args.input)
+    path = "/dev/stdin" if args.input == "-" else args.input  # as batch reads '-'
+    feed = read_feed(path)
+    source = Path(path)
     total: int | None = None  # a pipe is read once, as it comes: not counted first
     if source.is_dir():
         total = sum(1 for p in source.glob("*.txt") if p.is_file())
@@ -528,7 +529,7 @@ def _add_digest_parser(subparsers: argparse._SubParsersAction) -> None:
         'story: {"story", "articles", "summary", "sentences", "facts"} (sentences and facts cite article '
         "ids).",
     )
-    parser.add_argument("input", metavar="ARTICLES.jsonl|DIR")
+    parser.add_argument("input", metavar="ARTICLES.jsonl|DIR", help="'-' for stdin")
     parser.add_argument("-o", "--output", metavar="STORIES.jsonl", required=True, help="'-' for stdout")
     _add_words_option(parser)
     _add_regroup_option(parser)
