@@ -158,6 +158,19 @@ def test_summarize_reads_an_article_from_a_pipe_or_stdin(bad_files):
         assert result.stdout == expected and "Cầu mới" in expected
 
 
+def test_an_empty_summary_says_why_on_stderr(tmp_path):
+    # Exit 0 and a blank line, with nothing to say that the budget or the text's lack of sentences did it.
+    path = tmp_path / "a.txt"
+    path.write_text("Mưa lớn ở Hà Nội\nNhiều tuyến phố ngập sâu sau cơn mưa\n", encoding="utf-8")
+    result = run("summarize", str(path))
+    assert result.returncode == 0 and result.stdout.strip() == ""
+    assert "tomtat: warning: the summary is empty" in result.stderr and "Traceback" not in result.stderr
+    path.write_text("Mưa lớn kéo dài suốt đêm qua khiến nhiều tuyến phố ở Hà Nội ngập sâu.", encoding="utf-8")
+    short = run("summarize", str(path), "-w", "5")
+    assert "summary is empty: no sentence fits in 5 syllables" in short.stderr
+    assert run("summarize", str(path)).stderr == ""
+
+
 def test_two_hundred_articles_in_a_directory(tmp_path):
     for i in range(200):
         (tmp_path / f"a{i:03}.txt").write_text(

@@ -88,6 +88,11 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
     articles = read_articles(["/dev/stdin" if path == "-" else path for path in args.paths], warn=_warn)
     summary = summarize(articles, words=args.words)
     print(render(summary, args.format))
+    if not summary.sentences:  # an empty line on stdout alone reads as a failure without a reason
+        _warn(
+            f"the summary is empty: no sentence fits in {args.words} syllables, or the text has no "
+            "sentences (lines without final punctuation are read as headings or captions)"
+        )
     return 0
 
 
