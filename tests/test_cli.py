@@ -58,6 +58,14 @@ def test_train_cv_fraction_is_checked_before_any_training(tmp_path):
         assert_clean_error(result, "training fraction must be in (0, 1]")
 
 
+def test_train_cv_with_fewer_stories_than_folds_says_so(tmp_path):
+    # One story and --cv 2: a fold trained on no story and the error blamed empty reference summaries.
+    story = json.dumps(json.loads(story_line()) | {"summary": "Cầu mới thông xe."}, ensure_ascii=False)
+    result = run("train", "--cv", "2", "--data", str(write_jsonl(tmp_path / "one.jsonl", [story])))
+    assert_clean_error(result, "2-fold cross-validation needs at least 2 stories", "got 1")
+    assert_clean_error(run("train", "--cv", "2", "--data", str(tmp_path)), "is a directory")
+
+
 def test_summarize_example_as_text_markdown_and_json():
     text = run("summarize", str(EXAMPLE))
     assert text.returncode == 0, text.stderr

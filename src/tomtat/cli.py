@@ -292,8 +292,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.cv:
         fraction = 1.0 if args.cv_fraction is None else check_fraction(args.cv_fraction)
         source = Path(args.data)
-        if not source.is_file():
-            raise InputError(f"{source}: no such file")
+        _check_jsonl(args.data)  # a directory is not "no such file"
         if args.cv < 2:
             raise InputError("--cv needs at least 2 folds")
         scores = cross_validate(

@@ -229,6 +229,10 @@ def cross_validate(
 
     check_fraction(fraction)
     clusters = [c for c in clusters if c.summary.strip()]
+    if len(clusters) < k:  # a fold would train on nothing: "no training sentences" blamed the summaries
+        found = len(clusters)
+        message = f"{k}-fold cross-validation needs at least {k} stories with a reference summary"
+        raise InputError(f"{message}, got {found}")
     examples = make_examples(clusters, variants)
     per_story = len(variants)
     outputs: dict[str, list[str]] = {name: [""] * len(clusters) for name in eval_variants}
