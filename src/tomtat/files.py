@@ -60,11 +60,20 @@ def is_stream(path: Path) -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
-def read_article(path: Path) -> Article:
+MAX_ARTICLE_BYTES = 100 * 1024 * 1024
+
+
+def read_article(path: Path, limit: int = MAX_ARTICLE_BYTES) -> Article:
+    """One file as an article. Reading stops past ``limit`` bytes: a news article is far smaller (the
+    largest in AbMuSu is under 100 KB), and a device such as ``/dev/zero``, which is read like a pipe,
+    or a disk image named by mistake would otherwise fill the memory before any error."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(limit + 1)
     except OSError as error:
         raise InputError(f"{path}: cannot read ({error.strerror})") from None
+    if len(data) > limit:
+        raise InputError(f"{path}: larger than {limit // (1024 * 1024)} MB; is it one article?")
     return Article(text=decode(data, str(path)), source=str(path))
 
 
