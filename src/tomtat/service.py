@@ -42,7 +42,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    create_model,
+    model_validator,
+)
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -96,11 +105,28 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 
 # --- request models ----------------------------------------------------------------------------------
 
+MAX_UNKNOWN_FIELDS = 3  # as many as an error message names (_validation_response)
 
-class ArticleIn(BaseModel):
-    """One article to summarize; only ``text`` is required."""
+
+class _Strict(BaseModel):
+    """A request object: an unknown field (a typo) is an error, not silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _few_unknown_fields(cls, data: Any) -> Any:
+        """Leave ``extra="forbid"`` only the first few unknown fields to report: it makes one error object
+        per field, and 20 MB of ``"k0": 0, "k1": 0, …`` is 2 million (seconds of the event loop, GBs)."""
+        if isinstance(data, dict) and len(data) > len(cls.model_fields) + MAX_UNKNOWN_FIELDS:
+            unknown = [key for key in data if key not in cls.model_fields]
+            dropped = set(unknown[MAX_UNKNOWN_FIELDS:])
+            data = {key: value for key, value in data.items() if key not in dropped}
+        return data
+
+
+class ArticleIn(_Strict):
+    """One article to summarize; only ``text`` is required."""
 
     text: StrictStr = Field(description="The article body; paragraphs separated by newlines.")
     title: StrictStr = ""
@@ -111,9 +137,7 @@ class ArticleIn(BaseModel):
         return Article(text=self.text, title=self.title, lead=self.lead, source=self.source)
 
 
-class SummarizeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SummarizeRequest(_Strict):
     articles: list[ArticleIn] = Field(min_length=1, description="Articles about one story.")
     words: StrictInt = Field(DEFAULT_WORDS, description="Length budget in syllables.")
     with_articles: StrictBool = Field(
@@ -123,10 +147,8 @@ class SummarizeRequest(BaseModel):
     )
 
 
-class IncomingArticleIn(BaseModel):
+class IncomingArticleIn(_Strict):
     """One article for the story store, as a line of ``tomtat ingest`` input."""
-
-    model_config = ConfigDict(extra="forbid")
 
     id: StrictStr | StrictInt
     text: StrictStr
@@ -135,9 +157,7 @@ class IncomingArticleIn(BaseModel):
     published: StrictStr | None = None
 
 
-class IngestRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IngestRequest(_Strict):
     articles: list[IncomingArticleIn] = Field(min_length=1)
 
 
