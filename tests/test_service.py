@@ -473,6 +473,7 @@ def test_story_endpoint_errors(store_client: tuple[TestClient, Any]) -> None:
     client, _store = store_client
     assert_error(client.get("/v1/stories/s999"), 404, "story_not_found")
     assert_error(client.get("/v1/stories/not-an-id"), 404, "story_not_found")
+    assert_error(client.get("/v1/stories/s³"), 404, "story_not_found")  # was a 500 (int("³") fails)
     assert_error(client.get("/v1/stories", params={"since": "hôm qua"}), 422, "invalid_since")
     assert_error(client.get("/v1/stories", params={"words": 0}), 422, "words_out_of_range")
     assert_error(client.get("/v1/stories", params={"words": "nhiều"}), 422, "invalid_request")
