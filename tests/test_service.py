@@ -546,6 +546,19 @@ def test_json_past_the_parsers_limits_is_not_called_non_utf8(client: TestClient,
     assert "nest" in error["message"] and "number" in error["message"], error["message"]
 
 
+def test_serve_refuses_an_empty_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    # --host "" (say --host "$HOST" with HOST unset) listened on every interface, as 0.0.0.0 does: the
+    # service was open to the network while the user meant the default, this machine only.
+    import uvicorn
+
+    started: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append(options))
+    with pytest.raises(tomtat.TomtatError, match="empty") as raised:
+        service.serve(host="", port=0, db=":memory:")
+    assert "127.0.0.1" in str(raised.value) and "0.0.0.0" in str(raised.value)
+    assert not started
+
+
 # --- summaries in worker processes (create_app(workers=N)) -----------------------------------------
 
 

@@ -735,6 +735,8 @@ def _check_address(host: str, port: int) -> None:
     """Bind ``host:port`` once as uvicorn will, so a port in use or an unknown host is a
     :class:`TomtatError` before anything loads; uvicorn itself logs it among INFO lines and exits with
     status 3. (Another process could still take the port in between; uvicorn then reports it as before.)"""
+    if not host:  # bind("") is every interface: an unset variable (--host "$HOST") must not open the service
+        raise TomtatError("the host is empty; use 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces)")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
