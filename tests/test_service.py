@@ -59,6 +59,15 @@ def test_healthz(client: TestClient) -> None:
     assert response.json()["version"] == tomtat.__version__
 
 
+def test_healthz_and_the_page_answer_head(client: TestClient) -> None:
+    # Uptime monitors and `curl -I` send HEAD; it was a 405, the service reported down.
+    for path in ("/healthz", "/"):
+        response = client.head(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"] == client.get(path).headers["content-type"]
+    assert set(client.get("/openapi.json").json()["paths"]["/healthz"]) == {"get"}
+
+
 def test_summarize_returns_the_library_json(client: TestClient) -> None:
     response = client.post("/v1/summarize", json={"articles": ARTICLES, "words": 60})
     assert response.status_code == 200

@@ -578,6 +578,10 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
     async def healthz() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "store": store is not None}
 
+    # Uptime monitors and `curl -I` ask with HEAD, which FastAPI does not add to a GET route (uvicorn sends
+    # the headers only); out of the schema, where it would repeat the GET's operation id.
+    app.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)
+
     @app.post("/v1/summarize", tags=["summaries"])
     @_body(_at_most(SummarizeRequest, limits.max_articles))
     async def summarize_articles(request: SummarizeRequest) -> dict[str, Any]:
@@ -622,7 +626,7 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
             raise ApiError(404, "story_not_found", f"no story with id {story_id!r}")
         return payload
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
 
