@@ -524,6 +524,16 @@ def test_ingest_refuses_too_many_articles_before_validating_them(
     assert store.count_articles() == 0
 
 
+@pytest.mark.parametrize("identifier", [None, True, 1.5, [], {"id": 1}])
+def test_ingest_names_a_mistyped_id_once(store_client: tuple[TestClient, Any], identifier: Any) -> None:
+    # The union str | int reported each member at a path that does not exist: "articles[0].id.str: Input
+    # should be a valid string; articles[0].id.int: Input should be a valid integer".
+    client, _store = store_client
+    response = client.post("/v1/articles", json={"articles": [{"id": identifier, "text": ARTICLE_A}]})
+    error = assert_error(response, 422, "invalid_request")
+    assert error["message"] == "articles[0].id: Input should be a string or a whole number"
+
+
 def test_ingest_accepts_numeric_ids(store_client: tuple[TestClient, Any]) -> None:
     client, store = store_client
     response = client.post("/v1/articles", json={"articles": [{"id": 42, "text": ARTICLE_A}]})

@@ -49,9 +49,13 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
     create_model,
+    field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -155,6 +159,15 @@ class IncomingArticleIn(_Strict):
     title: StrictStr = ""
     source: StrictStr = ""
     published: StrictStr | None = None
+
+    @field_validator("id", mode="wrap")
+    @classmethod
+    def _one_error_for_id(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """One error naming ``id``, not one per member of the union at paths ``id.str`` and ``id.int``."""
+        try:
+            return handler(value)
+        except ValidationError:
+            raise PydanticCustomError("id_type", "Input should be a string or a whole number") from None
 
 
 class IngestRequest(_Strict):
