@@ -19,6 +19,15 @@ def test_normalize_keeps_paragraphs_and_tidies_spaces():
     assert normalize("  Dòng  một\u00a0 \r\n\r\nDòng\thai \u200b ") == "Dòng một\n\nDòng hai"
 
 
+@pytest.mark.parametrize("brk", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85"])
+def test_line_break_controls_break_lines_instead_of_gluing_words(brk):
+    # Vertical tab (a soft line break from Word and PowerPoint), form feed (a page break from pdftotext)
+    # and the other line boundaries of str.splitlines were deleted as control characters: "Nội\vmở"
+    # became the one syllable "nộimở", and "sau.\fChi" one sentence.
+    text = normalize(f"Hà Nội{brk}mở rộng xe buýt.{brk}Chi phí lớn.")
+    assert text == "Hà Nội\nmở rộng xe buýt.\nChi phí lớn."
+
+
 def test_normalize_removes_html_junk():
     html = "<div><p>Câu một &amp; hai.</p><script>var x = 1;</script><p>Câu ba.</p></div>"
     assert normalize(html) == "Câu một & hai.\n\nCâu ba."

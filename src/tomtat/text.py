@@ -25,6 +25,9 @@ _CONTROL = re.compile(
 # Lone UTF-16 halves: JSON "\ud83d" escapes (an emoji cut in two) decode to them, and no UTF-8 output
 # can encode them. A whole pair is already one character in a Python string, so only halves match.
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# The line boundaries of str.splitlines: CRLF and CR; vertical tab (a soft line break from Word and
+# PowerPoint), form feed (a page break from pdftotext), file/group/record separators, NEL; U+2028/9.
+_LINE_BREAK = re.compile("\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ATTRIBUTES = r"""(?:[^<>"']|"[^"<]*"|'[^'<]*')*"""  # a quoted value may hold '>' (title="a>b")
 _HTML_TAG = re.compile(rf"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s{_ATTRIBUTES})?/?\s*>")
@@ -64,7 +67,7 @@ def normalize(text: str) -> str:
         text = html.unescape(text)
     if "<" in text and _HTML_MARKUP.search(text):  # HTML a feed escaped once more: "&lt;p&gt;" gave tags
         text = strip_html(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = _LINE_BREAK.sub("\n", text)
     text = LONE_SURROGATE.sub("", _CONTROL.sub("", text))
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(lines).strip()
