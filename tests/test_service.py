@@ -534,6 +534,20 @@ def test_ingest_names_a_mistyped_id_once(store_client: tuple[TestClient, Any], i
     assert error["message"] == "articles[0].id: Input should be a string or a whole number"
 
 
+def test_ingest_takes_a_feed_line_that_tomtat_ingest_takes(store_client: tuple[TestClient, Any]) -> None:
+    # Scrapers write null for a missing title or source; tomtat ingest reads that as "" (feeds._string),
+    # but /v1/articles refused the same line: "articles[0].title: Input should be a valid string".
+    from tomtat.feeds import parse_record
+
+    client, store = store_client
+    line = {"id": "n-1", "text": ARTICLE_A, "title": None, "source": None, "published": None}
+    parse_record(line)  # the command line takes it
+    response = client.post("/v1/articles", json={"articles": [line]})
+    assert response.status_code == 200, response.text
+    stored = store.article("n-1")
+    assert stored.title == "" and stored.source == "" and stored.published is None
+
+
 def test_ingest_accepts_numeric_ids(store_client: tuple[TestClient, Any]) -> None:
     client, store = store_client
     response = client.post("/v1/articles", json={"articles": [{"id": 42, "text": ARTICLE_A}]})

@@ -156,8 +156,8 @@ class IncomingArticleIn(_Strict):
 
     id: StrictStr | StrictInt
     text: StrictStr
-    title: StrictStr = ""
-    source: StrictStr = ""
+    title: StrictStr | None = None  # null is "", as in a tomtat ingest line (feeds.parse_record)
+    source: StrictStr | None = None
     published: StrictStr | None = None
 
     @field_validator("id", mode="wrap")
