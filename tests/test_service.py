@@ -353,6 +353,56 @@ def test_a_long_summary_does_not_block_other_requests(monkeypatch: pytest.Monkey
     assert order == ["healthz", "summary"]
 
 
+def test_store_calls_waiting_for_the_store_do_not_hold_up_the_page() -> None:
+    """Store calls take turns on the store's lock; those waiting must not hold every worker thread.
+
+    They ran in the default thread pool (40 threads), which also serves the page and its static files:
+    while the store was busy (a long story list being summarized), 40 more /v1/stories requests took every
+    thread, and the page and app.js hung until the store was free.
+    """
+    store_module = pytest.importorskip("tomtat.store", reason="the story store is not available")
+    release = threading.Event()
+
+    class BusyStore(store_module.Store):  # type: ignore[name-defined,misc]
+        def stories(self, *args: Any, **kwargs: Any) -> list[Any]:
+            release.wait(timeout=20)
+            return []
+
+    store = BusyStore(":memory:")
+    app = create_app(store=store)
+    answered: dict[str, float] = {}
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+
+            async def story_list() -> None:
+                assert (await http.get("/v1/stories", timeout=30)).status_code == 200
+
+            async def page(path: str) -> None:
+                started = time.perf_counter()
+                with anyio.move_on_after(5):
+                    assert (await http.get(path)).status_code == 200
+                    answered[path] = time.perf_counter() - started
+
+            try:
+                async with anyio.create_task_group() as group:
+                    for _ in range(45):
+                        group.start_soon(story_list)
+                    await anyio.sleep(0.3)
+                    async with anyio.create_task_group() as pages:
+                        for path in ("/", "/static/app.js"):
+                            pages.start_soon(page, path)
+                    release.set()
+            finally:
+                release.set()
+
+    anyio.run(scenario)
+    store.close()
+    assert set(answered) == {"/", "/static/app.js"}, "the page hung while store calls waited"
+    assert max(answered.values()) < 2
+
+
 # --- the page and the docs -------------------------------------------------------------------------
 
 

@@ -465,12 +465,14 @@ class SummaryWorkers:
         except BrokenProcessPool:
             raise await self._failed(pool) from None
 
-    async def run_with_pool(self, function: Callable[..., Any], *args: Any) -> Any:
-        """``function(*args, pool)`` in a thread of this process, handing it the running pool to map
-        over (``Store.stories(executor=...)`` summarizes a story list in it)."""
+    async def run_with_pool(
+        self, function: Callable[..., Any], *args: Any, limiter: anyio.CapacityLimiter | None = None
+    ) -> Any:
+        """``function(*args, pool)`` in a thread of this process (one of ``limiter``'s), handing it the
+        running pool to map over (``Store.stories(executor=...)`` summarizes a story list in it)."""
         pool = self._running()
         try:
-            return await run_in_threadpool(function, *args, pool)
+            return await anyio.to_thread.run_sync(functools.partial(function, *args, pool), limiter=limiter)
         except BrokenProcessPool:
             raise await self._failed(pool) from None
 
@@ -567,7 +569,12 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=limits.max_body_bytes)
 
-    limiter: anyio.CapacityLimiter | None = None
+    limiters: dict[str, anyio.CapacityLimiter] = {}
+
+    def limiter(name: str) -> anyio.CapacityLimiter:
+        if name not in limiters:  # created on first use, inside the running event loop
+            limiters[name] = anyio.CapacityLimiter(limits.summary_threads if name == "summary" else 1)
+        return limiters[name]
 
     async def summary_thread(func: Callable[..., Any], *args: Any) -> Any:
         """Run a summary in a worker thread, at most ``limits.summary_threads`` at a time.
@@ -575,10 +582,13 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
         Summaries are CPU-bound and hold the GIL, so more threads than cores only add switching; queued
         requests wait their turn in order while the event loop keeps serving everything else.
         """
-        nonlocal limiter
-        if limiter is None:  # created on first use, inside the running event loop
-            limiter = anyio.CapacityLimiter(limits.summary_threads)
-        return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=limiter)
+        return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=limiter("summary"))
+
+    async def store_thread(func: Callable[..., Any], *args: Any) -> Any:
+        """Run a store call in a worker thread, one at a time: the store's lock takes them one at a time
+        anyway, and calls waiting their turn in the default pool held its threads, which also serve the
+        page and its static files (40 waiting /v1/stories requests and the page hung)."""
+        return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=limiter("store"))
 
     def need_store() -> Store:
         if store is None:
@@ -611,7 +621,7 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
         """Add articles to the story store; each joins an existing story or starts a new one."""
         target = need_store()
         records = [item.model_dump(exclude_none=True) for item in request.articles]
-        return await run_in_threadpool(_ingest, target, records)
+        return await store_thread(_ingest, target, records)
 
     @app.get("/v1/stories", tags=["stories"])
     async def list_stories(
@@ -627,14 +637,16 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
                 422, "limit_out_of_range", f"limit must be at most {limits.max_stories}, got {limit}"
             )
         if summary_workers is not None:  # the stale summaries of the list are made in the workers
-            return await summary_workers.run_with_pool(_stories_payload, target, since, words, limit)
-        return await run_in_threadpool(_stories_payload, target, since, words, limit)
+            return await summary_workers.run_with_pool(
+                _stories_payload, target, since, words, limit, limiter=limiter("store")
+            )
+        return await store_thread(_stories_payload, target, since, words, limit)
 
     @app.get("/v1/stories/{story_id}", tags=["stories"])
     async def get_story(story_id: str, words: int = Query(DEFAULT_WORDS)) -> dict[str, Any]:
         target = need_store()
         _check_words(words, limits)
-        payload = await run_in_threadpool(_one_story_payload, target, story_id, words)
+        payload = await store_thread(_one_story_payload, target, story_id, words)
         if payload is None:
             raise ApiError(404, "story_not_found", f"no story with id {story_id!r}")
         return payload
