@@ -74,12 +74,13 @@ function addArticle(text = "", title = "", source = "") {
 }
 
 // A file's text, read as `tomtat summarize` reads one: UTF-8 (with or without a BOM) or UTF-16 with a BOM.
-// A legacy encoding (Windows-1258, TCVN3) or binary data gives null: file.text() would make it mojibake.
+// A legacy encoding (Windows-1258, TCVN3), binary data or a file that cannot be read (moved, no access)
+// gives null: file.text() would make the first mojibake.
 async function readText(file) {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? "utf-16le" : bytes[0] === 0xfe && bytes[1] === 0xff ? "utf-16be" : null;
-  if (!utf16 && bytes.subarray(0, 8192).includes(0)) return null; // binary data, as the command line decides
   try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? "utf-16le" : bytes[0] === 0xfe && bytes[1] === 0xff ? "utf-16be" : null;
+    if (!utf16 && bytes.subarray(0, 8192).includes(0)) return null; // binary data, as the command line decides
     return new TextDecoder(utf16 || "utf-8", { fatal: true }).decode(bytes);
   } catch (error) {
     return null;
