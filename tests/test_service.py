@@ -59,6 +59,15 @@ def test_healthz(client: TestClient) -> None:
     assert response.json()["version"] == tomtat.__version__
 
 
+def test_healthz_and_the_page_answer_head(client: TestClient) -> None:
+    # Uptime monitors and `curl -I` send HEAD; it was a 405, the service reported down.
+    for path in ("/healthz", "/"):
+        response = client.head(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"] == client.get(path).headers["content-type"]
+    assert set(client.get("/openapi.json").json()["paths"]["/healthz"]) == {"get"}
+
+
 def test_summarize_returns_the_library_json(client: TestClient) -> None:
     response = client.post("/v1/summarize", json={"articles": ARTICLES, "words": 60})
     assert response.status_code == 200
@@ -168,6 +177,39 @@ def test_too_many_articles(client: TestClient) -> None:
     error = assert_error(client.post("/v1/summarize", json={"articles": articles}), 422, "too_many_articles")
     assert "limit is 5" in error["message"]
     assert client.post("/v1/summarize", json={"articles": articles[:5]}).status_code == 200
+
+
+def test_too_many_articles_are_refused_before_any_is_validated(client: TestClient) -> None:
+    # Every item of a list past the limit used to be validated first, one error object per bad item:
+    # 20 MB of "{}," is 7 million of them, a minute of the event loop and gigabytes, before the count.
+    body = b'{"articles": [' + b",".join([b"{}"] * 20_000) + b"]}"
+    response = client.post("/v1/summarize", content=body, headers={"content-type": "application/json"})
+    error = assert_error(response, 422, "too_many_articles")
+    assert error["message"] == "20000 articles in one request; the limit is 5"
+
+
+@pytest.mark.parametrize("where", ["article", "body"])
+def test_unknown_fields_past_the_first_few_are_not_each_an_error(client: TestClient, where: str) -> None:
+    # extra="forbid" made one error object per unknown field: 12 MB of "k0": 0, "k1": 0, ... (a million)
+    # took 9 s of the event loop, every other client waiting, and 1.4 GB, to name three of them.
+    import json
+
+    from pydantic import ValidationError
+
+    unknown = {f"k{i}": 0 for i in range(5000)}
+    body = (
+        {"articles": [{"text": ARTICLE_A, **unknown}]}
+        if where == "article"
+        else {"articles": [{"text": ARTICLE_A}], **unknown}
+    )
+    with pytest.raises(ValidationError) as raised:
+        service.SummarizeRequest.model_validate(body)
+    assert raised.value.error_count() == 3
+    headers = {"content-type": "application/json"}
+    response = client.post("/v1/summarize", content=json.dumps(body).encode(), headers=headers)
+    error = assert_error(response, 422, "invalid_request")
+    prefix = "articles[0]." if where == "article" else ""
+    assert error["message"].startswith(f"{prefix}k0: Extra inputs are not permitted; {prefix}k1: "), error
 
 
 def test_default_limits_match_the_issue() -> None:
@@ -311,6 +353,56 @@ def test_a_long_summary_does_not_block_other_requests(monkeypatch: pytest.Monkey
     assert order == ["healthz", "summary"]
 
 
+def test_store_calls_waiting_for_the_store_do_not_hold_up_the_page() -> None:
+    """Store calls take turns on the store's lock; those waiting must not hold every worker thread.
+
+    They ran in the default thread pool (40 threads), which also serves the page and its static files:
+    while the store was busy (a long story list being summarized), 40 more /v1/stories requests took every
+    thread, and the page and app.js hung until the store was free.
+    """
+    store_module = pytest.importorskip("tomtat.store", reason="the story store is not available")
+    release = threading.Event()
+
+    class BusyStore(store_module.Store):  # type: ignore[name-defined,misc]
+        def stories(self, *args: Any, **kwargs: Any) -> list[Any]:
+            release.wait(timeout=20)
+            return []
+
+    store = BusyStore(":memory:")
+    app = create_app(store=store)
+    answered: dict[str, float] = {}
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+
+            async def story_list() -> None:
+                assert (await http.get("/v1/stories", timeout=30)).status_code == 200
+
+            async def page(path: str) -> None:
+                started = time.perf_counter()
+                with anyio.move_on_after(5):
+                    assert (await http.get(path)).status_code == 200
+                    answered[path] = time.perf_counter() - started
+
+            try:
+                async with anyio.create_task_group() as group:
+                    for _ in range(45):
+                        group.start_soon(story_list)
+                    await anyio.sleep(0.3)
+                    async with anyio.create_task_group() as pages:
+                        for path in ("/", "/static/app.js"):
+                            pages.start_soon(page, path)
+                    release.set()
+            finally:
+                release.set()
+
+    anyio.run(scenario)
+    store.close()
+    assert set(answered) == {"/", "/static/app.js"}, "the page hung while store calls waited"
+    assert max(answered.values()) < 2
+
+
 # --- the page and the docs -------------------------------------------------------------------------
 
 
@@ -440,6 +532,7 @@ def test_story_endpoint_errors(store_client: tuple[TestClient, Any]) -> None:
     client, _store = store_client
     assert_error(client.get("/v1/stories/s999"), 404, "story_not_found")
     assert_error(client.get("/v1/stories/not-an-id"), 404, "story_not_found")
+    assert_error(client.get("/v1/stories/s³"), 404, "story_not_found")  # was a 500 (int("³") fails)
     assert_error(client.get("/v1/stories", params={"since": "hôm qua"}), 422, "invalid_since")
     assert_error(client.get("/v1/stories", params={"words": 0}), 422, "words_out_of_range")
     assert_error(client.get("/v1/stories", params={"words": "nhiều"}), 422, "invalid_request")
@@ -468,6 +561,41 @@ def test_ingest_rejects_the_whole_batch(
     client, store = store_client
     assert_error(client.post("/v1/articles", json={"articles": articles}), status, code)
     assert store.count_articles() == 0, "a rejected batch stores nothing"
+
+
+def test_ingest_refuses_too_many_articles_before_validating_them(
+    store_client: tuple[TestClient, Any],
+) -> None:
+    client, store = store_client
+    body = b'{"articles": [' + b",".join([b"{}"] * 20_000) + b"]}"
+    response = client.post("/v1/articles", content=body, headers={"content-type": "application/json"})
+    error = assert_error(response, 422, "too_many_articles")
+    assert error["message"] == "20000 articles in one request; the limit is 5"
+    assert store.count_articles() == 0
+
+
+@pytest.mark.parametrize("identifier", [None, True, 1.5, [], {"id": 1}])
+def test_ingest_names_a_mistyped_id_once(store_client: tuple[TestClient, Any], identifier: Any) -> None:
+    # The union str | int reported each member at a path that does not exist: "articles[0].id.str: Input
+    # should be a valid string; articles[0].id.int: Input should be a valid integer".
+    client, _store = store_client
+    response = client.post("/v1/articles", json={"articles": [{"id": identifier, "text": ARTICLE_A}]})
+    error = assert_error(response, 422, "invalid_request")
+    assert error["message"] == "articles[0].id: Input should be a string or a whole number"
+
+
+def test_ingest_takes_a_feed_line_that_tomtat_ingest_takes(store_client: tuple[TestClient, Any]) -> None:
+    # Scrapers write null for a missing title or source; tomtat ingest reads that as "" (feeds._string),
+    # but /v1/articles refused the same line: "articles[0].title: Input should be a valid string".
+    from tomtat.feeds import parse_record
+
+    client, store = store_client
+    line = {"id": "n-1", "text": ARTICLE_A, "title": None, "source": None, "published": None}
+    parse_record(line)  # the command line takes it
+    response = client.post("/v1/articles", json={"articles": [line]})
+    assert response.status_code == 200, response.text
+    stored = store.article("n-1")
+    assert stored.title == "" and stored.source == "" and stored.published is None
 
 
 def test_ingest_accepts_numeric_ids(store_client: tuple[TestClient, Any]) -> None:
@@ -499,6 +627,19 @@ def test_json_past_the_parsers_limits_is_not_called_non_utf8(client: TestClient,
     response = client.post("/v1/summarize", content=content, headers={"content-type": "application/json"})
     error = assert_error(response, 400, "malformed_json")
     assert "nest" in error["message"] and "number" in error["message"], error["message"]
+
+
+def test_serve_refuses_an_empty_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    # --host "" (say --host "$HOST" with HOST unset) listened on every interface, as 0.0.0.0 does: the
+    # service was open to the network while the user meant the default, this machine only.
+    import uvicorn
+
+    started: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append(options))
+    with pytest.raises(tomtat.TomtatError, match="empty") as raised:
+        service.serve(host="", port=0, db=":memory:")
+    assert "127.0.0.1" in str(raised.value) and "0.0.0.0" in str(raised.value)
+    assert not started
 
 
 # --- summaries in worker processes (create_app(workers=N)) -----------------------------------------

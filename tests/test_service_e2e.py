@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -390,6 +391,38 @@ def test_page_on_a_phone_with_txt_files(server: str, browser: object, tmp_path: 
     ARTIFACTS.mkdir(exist_ok=True)
     phone.screenshot(path=str(ARTIFACTS / "service-page-phone.png"), full_page=True)
     phone.close()
+
+
+def _windows_1258(text: str) -> bytes:
+    """``text`` in Windows-1258, the legacy Vietnamese encoding: base letters precomposed, tones combining."""
+    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+    encoded = bytearray()
+    for char in text:
+        parts = unicodedata.normalize("NFD", char)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+        encoded += (base + "".join(c for c in parts if c in tones)).encode("cp1258")
+    return bytes(encoded)
+
+
+@pytest.mark.slow
+def test_page_refuses_a_txt_file_that_is_not_utf8(server: str, browser: object, tmp_path: Path) -> None:
+    # The page read every file as UTF-8, so a Windows-1258 file became mojibake ("H� N��i") in its box and
+    # was summarized as such; tomtat summarize refuses it ("not valid UTF-8 ... iconv"), and so must the page.
+    legacy, utf16, binary = tmp_path / "cu.txt", tmp_path / "utf16.txt", tmp_path / "anh.txt"
+    legacy.write_bytes(_windows_1258(ARTICLE_A))
+    utf16.write_bytes(ARTICLE_B.encode("utf-16"))  # with a BOM: read, as the command line reads it
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    page = browser.new_page()
+    page.goto(f"{server}/")
+    page.set_input_files("#file-input", [str(legacy), str(utf16), str(binary)])
+    error = page.locator("#form-error")
+    error.wait_for(state="visible")
+    assert "cu.txt" in error.inner_text() and "anh.txt" in error.inner_text()
+    assert "UTF-8" in error.inner_text()
+    texts = [box.input_value() for box in page.locator("#articles .article-text").all()]
+    assert texts[0] == ARTICLE_B, texts
+    assert not any("\ufffd" in text for text in texts)
+    page.close()
 
 
 def _summarize_files(page: object, server: str, files: list[Path]) -> None:

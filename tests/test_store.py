@@ -431,6 +431,14 @@ def test_a_story_id_too_large_for_sqlite_is_unknown(store):
     assert store.story("s" + "9" * 30) is None  # was OverflowError, a 500 from /v1/stories/{id}
 
 
+def test_a_story_id_with_other_digits_than_0_to_9_is_unknown(store):
+    # "³".isdigit() but int("³") fails: GET /v1/stories/s³ was a ValueError, a 500; and "s١" was story s1.
+    store.ingest(records(per_story=1))
+    assert store.story("s1") is not None
+    for story_id in ("s³", "s²", "s①", "s١", "s１", "s𝟏"):
+        assert store.story(story_id) is None, story_id
+
+
 def test_another_applications_database_is_refused_and_left_untouched(tmp_path):
     path = tmp_path / "other.db"
     with sqlite3.connect(path) as other:

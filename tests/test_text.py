@@ -1,7 +1,10 @@
+import re
+import time
 import unicodedata
 
 import pytest
 
+from tomtat import text as text_module
 from tomtat.errors import InputError
 from tomtat.text import count_syllables, decode, match_tokens, normalize, strip_html, tokens
 
@@ -16,6 +19,15 @@ def test_normalize_keeps_paragraphs_and_tidies_spaces():
     assert normalize("  Dòng  một\u00a0 \r\n\r\nDòng\thai \u200b ") == "Dòng một\n\nDòng hai"
 
 
+@pytest.mark.parametrize("brk", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85"])
+def test_line_break_controls_break_lines_instead_of_gluing_words(brk):
+    # Vertical tab (a soft line break from Word and PowerPoint), form feed (a page break from pdftotext)
+    # and the other line boundaries of str.splitlines were deleted as control characters: "Nội\vmở"
+    # became the one syllable "nộimở", and "sau.\fChi" one sentence.
+    text = normalize(f"Hà Nội{brk}mở rộng xe buýt.{brk}Chi phí lớn.")
+    assert text == "Hà Nội\nmở rộng xe buýt.\nChi phí lớn."
+
+
 def test_normalize_removes_html_junk():
     html = "<div><p>Câu một &amp; hai.</p><script>var x = 1;</script><p>Câu ba.</p></div>"
     assert normalize(html) == "Câu một & hai.\n\nCâu ba."
@@ -24,6 +36,45 @@ def test_normalize_removes_html_junk():
 def test_strip_html_drops_comments_and_styles():
     assert "color" not in strip_html("<style>p {color: red}</style><!-- ẩn -->Nội dung")
     assert strip_html("<b>đậm</b>").strip() == "đậm"
+
+
+@pytest.mark.parametrize("opener", ["<!--x", "<script>x", "<STYLE a=1>x", "<noscript", "<script<style>"])
+def test_unclosed_comments_and_scripts_take_linear_time(opener):
+    # <!--.*?--> and <script...>.*?</script> scanned to the end of the text from every opener without a
+    # closer: 200 KB of "<!--x" took 90 s in one regex call, the GIL held (the whole service frozen).
+    text = "Tin chính. " + opener * 10_000 + " Hết."
+    started = time.perf_counter()
+    strip_html(text)
+    assert time.perf_counter() - started < 1.0
+
+
+# The regexes strip_html used, quadratic on unclosed openers: on everything else its answer must not move.
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_BLOCK = re.compile(r"<\s*(script|style|noscript)\b[^>]*>.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "a<!-- b -->c<!--d-->e<!---->f<!-->g-->h<!--->i",
+        "a<!-- b --> c <!-- no end",
+        "<!-- <script> -->x</script>y",
+        "<script>a<!--</script>-->b",
+        '<script type="text/javascript">var a = "<p>";</script>x<style>p{}</style>y',
+        "<SCRIPT>a</script>b<Style >c</STYLE >d< script>e</ script>f<noscript>g</noscript>h",
+        "<style>a</script>b</style>c<script>d",
+        "<style>unclosed<script>x</script>y",
+        "<scripts>a</scripts>b<script\n>c</script\t>d<script/>e</script>",
+        "<script src='a>b'>c</script>d<script>",
+        "<style a=1",
+        "<noscript><script>x</script></noscript>y",
+        "< <script> < / script >z",
+    ],
+)
+def test_comments_and_scripts_go_as_the_regexes_removed_them(html):
+    without_comments = _COMMENT.sub(" ", html)
+    assert text_module._without_comments(html) == without_comments
+    assert text_module._without_blocks(without_comments) == _BLOCK.sub(" ", without_comments)
 
 
 def test_text_with_angle_brackets_that_is_not_html_is_kept():

@@ -33,7 +33,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio
 import anyio.to_thread
@@ -42,7 +42,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    create_model,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -96,11 +109,28 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 
 # --- request models ----------------------------------------------------------------------------------
 
+MAX_UNKNOWN_FIELDS = 3  # as many as an error message names (_validation_response)
 
-class ArticleIn(BaseModel):
-    """One article to summarize; only ``text`` is required."""
+
+class _Strict(BaseModel):
+    """A request object: an unknown field (a typo) is an error, not silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _few_unknown_fields(cls, data: Any) -> Any:
+        """Leave ``extra="forbid"`` only the first few unknown fields to report: it makes one error object
+        per field, and 20 MB of ``"k0": 0, "k1": 0, …`` is 2 million (seconds of the event loop, GBs)."""
+        if isinstance(data, dict) and len(data) > len(cls.model_fields) + MAX_UNKNOWN_FIELDS:
+            unknown = [key for key in data if key not in cls.model_fields]
+            dropped = set(unknown[MAX_UNKNOWN_FIELDS:])
+            data = {key: value for key, value in data.items() if key not in dropped}
+        return data
+
+
+class ArticleIn(_Strict):
+    """One article to summarize; only ``text`` is required."""
 
     text: StrictStr = Field(description="The article body; paragraphs separated by newlines.")
     title: StrictStr = ""
@@ -111,9 +141,7 @@ class ArticleIn(BaseModel):
         return Article(text=self.text, title=self.title, lead=self.lead, source=self.source)
 
 
-class SummarizeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SummarizeRequest(_Strict):
     articles: list[ArticleIn] = Field(min_length=1, description="Articles about one story.")
     words: StrictInt = Field(DEFAULT_WORDS, description="Length budget in syllables.")
     with_articles: StrictBool = Field(
@@ -123,22 +151,56 @@ class SummarizeRequest(BaseModel):
     )
 
 
-class IncomingArticleIn(BaseModel):
+class IncomingArticleIn(_Strict):
     """One article for the story store, as a line of ``tomtat ingest`` input."""
-
-    model_config = ConfigDict(extra="forbid")
 
     id: StrictStr | StrictInt
     text: StrictStr
-    title: StrictStr = ""
-    source: StrictStr = ""
+    title: StrictStr | None = None  # null is "", as in a tomtat ingest line (feeds.parse_record)
+    source: StrictStr | None = None
     published: StrictStr | None = None
 
+    @field_validator("id", mode="wrap")
+    @classmethod
+    def _one_error_for_id(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """One error naming ``id``, not one per member of the union at paths ``id.str`` and ``id.int``."""
+        try:
+            return handler(value)
+        except ValidationError:
+            raise PydanticCustomError("id_type", "Input should be a string or a whole number") from None
 
-class IngestRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
+class IngestRequest(_Strict):
     articles: list[IncomingArticleIn] = Field(min_length=1)
+
+
+Body = TypeVar("Body", SummarizeRequest, IngestRequest)
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def _at_most(model: type[Body], max_articles: int) -> type[Body]:
+    """``model`` refusing more than ``max_articles`` articles before it validates any of them.
+
+    Past the limit, pydantic would validate every item first, one error object per bad one: 20 MB of
+    ``{},`` is 7 million, a minute of the event loop (every other client waits) and gigabytes of memory.
+    A ``max_length`` is checked on the list's length, first; :func:`_validation_response` names it.
+    """
+    field = model.model_fields["articles"]
+    articles = Field(min_length=1, max_length=max_articles, description=field.description)
+    limited = create_model(
+        model.__name__, __base__=model, __doc__=model.__doc__, articles=(field.annotation, articles)
+    )
+    return cast(type[Body], limited)
+
+
+def _body(model: type[BaseModel]) -> Callable[[Endpoint], Endpoint]:
+    """Make ``model`` the type of an endpoint's ``request`` body (one built per app, see :func:`_at_most`)."""
+
+    def annotate(endpoint: Endpoint) -> Endpoint:
+        endpoint.__annotations__["request"] = model
+        return endpoint
+
+    return annotate
 
 
 class ErrorDetail(BaseModel):
@@ -263,6 +325,10 @@ def _validation_response(error: RequestValidationError) -> JSONResponse:
                 415, "unsupported_media_type", "send the body as JSON with 'Content-Type: application/json'"
             )
         return error_response(422, "invalid_request", "body must be a JSON object")
+    for problem in problems:
+        if problem["type"] == "too_long" and tuple(problem["loc"]) == ("body", "articles"):
+            context = problem.get("ctx") or {}
+            return _too_many(context.get("actual_length", "too many"), context.get("max_length", "?"))
     messages = [f"{_location(tuple(p['loc']))}: {p['msg']}" for p in problems[:3]]
     more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
     return error_response(422, "invalid_request", "; ".join(messages) + more)
@@ -354,11 +420,8 @@ def _check_since(since: str | None) -> None:
         ) from None
 
 
-def _check_count(count: int, limits: Limits) -> None:
-    if count > limits.max_articles:
-        raise ApiError(
-            422, "too_many_articles", f"{count} articles in one request; the limit is {limits.max_articles}"
-        )
+def _too_many(count: object, limit: object) -> JSONResponse:
+    return error_response(422, "too_many_articles", f"{count} articles in one request; the limit is {limit}")
 
 
 # --- summaries in worker processes -----------------------------------------------------------------
@@ -402,12 +465,14 @@ class SummaryWorkers:
         except BrokenProcessPool:
             raise await self._failed(pool) from None
 
-    async def run_with_pool(self, function: Callable[..., Any], *args: Any) -> Any:
-        """``function(*args, pool)`` in a thread of this process, handing it the running pool to map
-        over (``Store.stories(executor=...)`` summarizes a story list in it)."""
+    async def run_with_pool(
+        self, function: Callable[..., Any], *args: Any, limiter: anyio.CapacityLimiter | None = None
+    ) -> Any:
+        """``function(*args, pool)`` in a thread of this process (one of ``limiter``'s), handing it the
+        running pool to map over (``Store.stories(executor=...)`` summarizes a story list in it)."""
         pool = self._running()
         try:
-            return await run_in_threadpool(function, *args, pool)
+            return await anyio.to_thread.run_sync(functools.partial(function, *args, pool), limiter=limiter)
         except BrokenProcessPool:
             raise await self._failed(pool) from None
 
@@ -504,7 +569,12 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=limits.max_body_bytes)
 
-    limiter: anyio.CapacityLimiter | None = None
+    limiters: dict[str, anyio.CapacityLimiter] = {}
+
+    def limiter(name: str) -> anyio.CapacityLimiter:
+        if name not in limiters:  # created on first use, inside the running event loop
+            limiters[name] = anyio.CapacityLimiter(limits.summary_threads if name == "summary" else 1)
+        return limiters[name]
 
     async def summary_thread(func: Callable[..., Any], *args: Any) -> Any:
         """Run a summary in a worker thread, at most ``limits.summary_threads`` at a time.
@@ -512,10 +582,13 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
         Summaries are CPU-bound and hold the GIL, so more threads than cores only add switching; queued
         requests wait their turn in order while the event loop keeps serving everything else.
         """
-        nonlocal limiter
-        if limiter is None:  # created on first use, inside the running event loop
-            limiter = anyio.CapacityLimiter(limits.summary_threads)
-        return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=limiter)
+        return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=limiter("summary"))
+
+    async def store_thread(func: Callable[..., Any], *args: Any) -> Any:
+        """Run a store call in a worker thread, one at a time: the store's lock takes them one at a time
+        anyway, and calls waiting their turn in the default pool held its threads, which also serve the
+        page and its static files (40 waiting /v1/stories requests and the page hung)."""
+        return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=limiter("store"))
 
     def need_store() -> Store:
         if store is None:
@@ -528,10 +601,14 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
     async def healthz() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "store": store is not None}
 
+    # Uptime monitors and `curl -I` ask with HEAD, which FastAPI does not add to a GET route (uvicorn sends
+    # the headers only); out of the schema, where it would repeat the GET's operation id.
+    app.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)
+
     @app.post("/v1/summarize", tags=["summaries"])
+    @_body(_at_most(SummarizeRequest, limits.max_articles))
     async def summarize_articles(request: SummarizeRequest) -> dict[str, Any]:
         """Summarize articles about one story; the same JSON as ``tomtat summarize --format json``."""
-        _check_count(len(request.articles), limits)
         words = _check_words(request.words, limits)
         articles = [item.to_article() for item in request.articles]
         if summary_workers is not None:
@@ -539,12 +616,12 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
         return await summary_thread(_summarize_payload, articles, words, request.with_articles)
 
     @app.post("/v1/articles", tags=["stories"])
+    @_body(_at_most(IngestRequest, limits.max_articles))
     async def ingest_articles(request: IngestRequest) -> dict[str, Any]:
         """Add articles to the story store; each joins an existing story or starts a new one."""
         target = need_store()
-        _check_count(len(request.articles), limits)
         records = [item.model_dump(exclude_none=True) for item in request.articles]
-        return await run_in_threadpool(_ingest, target, records)
+        return await store_thread(_ingest, target, records)
 
     @app.get("/v1/stories", tags=["stories"])
     async def list_stories(
@@ -560,19 +637,21 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
                 422, "limit_out_of_range", f"limit must be at most {limits.max_stories}, got {limit}"
             )
         if summary_workers is not None:  # the stale summaries of the list are made in the workers
-            return await summary_workers.run_with_pool(_stories_payload, target, since, words, limit)
-        return await run_in_threadpool(_stories_payload, target, since, words, limit)
+            return await summary_workers.run_with_pool(
+                _stories_payload, target, since, words, limit, limiter=limiter("store")
+            )
+        return await store_thread(_stories_payload, target, since, words, limit)
 
     @app.get("/v1/stories/{story_id}", tags=["stories"])
     async def get_story(story_id: str, words: int = Query(DEFAULT_WORDS)) -> dict[str, Any]:
         target = need_store()
         _check_words(words, limits)
-        payload = await run_in_threadpool(_one_story_payload, target, story_id, words)
+        payload = await store_thread(_one_story_payload, target, story_id, words)
         if payload is None:
             raise ApiError(404, "story_not_found", f"no story with id {story_id!r}")
         return payload
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
 
@@ -685,6 +764,8 @@ def _check_address(host: str, port: int) -> None:
     """Bind ``host:port`` once as uvicorn will, so a port in use or an unknown host is a
     :class:`TomtatError` before anything loads; uvicorn itself logs it among INFO lines and exits with
     status 3. (Another process could still take the port in between; uvicorn then reports it as before.)"""
+    if not host:  # bind("") is every interface: an unset variable (--host "$HOST") must not open the service
+        raise TomtatError("the host is empty; use 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces)")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

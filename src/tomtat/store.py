@@ -245,9 +245,10 @@ def _unpack_neighbours(blob: bytes) -> list[tuple[float, int]]:
 def _story_row(story_id: str) -> int | None:
     if not isinstance(story_id, str) or len(story_id) > 20:
         return None
-    if not story_id.startswith("s") or not story_id[1:].isdigit():
+    digits = story_id[1:]
+    if not story_id.startswith("s") or not (digits.isascii() and digits.isdigit()):  # not "³", "١"
         return None
-    row = int(story_id[1:])
+    row = int(digits)
     return row if row < 2**63 else None  # SQLite's integer range: no row can have a larger id
 
 

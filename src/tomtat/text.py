@@ -25,12 +25,17 @@ _CONTROL = re.compile(
 # Lone UTF-16 halves: JSON "\ud83d" escapes (an emoji cut in two) decode to them, and no UTF-8 output
 # can encode them. A whole pair is already one character in a Python string, so only halves match.
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# The line boundaries of str.splitlines: CRLF and CR; vertical tab (a soft line break from Word and
+# PowerPoint), form feed (a page break from pdftotext), file/group/record separators, NEL; U+2028/9.
+_LINE_BREAK = re.compile("\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ATTRIBUTES = r"""(?:[^<>"']|"[^"<]*"|'[^'<]*')*"""  # a quoted value may hold '>' (title="a>b")
 _HTML_TAG = re.compile(rf"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s{_ATTRIBUTES})?/?\s*>")
-_HTML_BLOCK = re.compile(r"<\s*(script|style|noscript)\b[^>]*>.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
+# <script ...>…</script>, <style>, <noscript>: the start of the opening tag, and each kind's closing tag.
+_HTML_BLOCK_KINDS = ("script", "style", "noscript")
+_HTML_BLOCK_START = re.compile(r"<\s*(?:(script)|(style)|(noscript))\b", re.IGNORECASE)
+_HTML_BLOCK_END = tuple(re.compile(rf"<\s*/\s*{kind}\s*>", re.IGNORECASE) for kind in _HTML_BLOCK_KINDS)
 _HTML_BREAK = re.compile(rf"<\s*(br|/p|/div|/h[1-6]|/li|/tr|p|div|h[1-6]|li)\b{_ATTRIBUTES}>", re.IGNORECASE)
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # <!DOCTYPE ...>, <?xml ...?> and the CDATA wrapper of RSS descriptions (its content is kept).
 _HTML_DECLARATION = re.compile(r"<!\[CDATA\[|\]\]>|<![a-zA-Z][^<>]*>|<\?[a-zA-Z][^<>]*\?>")
 _HTML_MARKUP = re.compile(rf"{_HTML_TAG.pattern}|<!--|{_HTML_DECLARATION.pattern}")
@@ -62,7 +67,7 @@ def normalize(text: str) -> str:
         text = html.unescape(text)
     if "<" in text and _HTML_MARKUP.search(text):  # HTML a feed escaped once more: "&lt;p&gt;" gave tags
         text = strip_html(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = _LINE_BREAK.sub("\n", text)
     text = LONE_SURROGATE.sub("", _CONTROL.sub("", text))
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(lines).strip()
@@ -70,12 +75,52 @@ def normalize(text: str) -> str:
 
 def strip_html(text: str) -> str:
     """Remove tags, scripts and comments from scraped HTML, keeping block boundaries as newlines."""
-    text = _HTML_COMMENT.sub(" ", text)
-    text = _HTML_BLOCK.sub(" ", text)
+    text = _without_comments(text)
+    text = _without_blocks(text)
     text = _HTML_DECLARATION.sub(" ", text)
     text = _HTML_BREAK.sub("\n", text)
     text = _HTML_TAG.sub(" ", text)
     return unicodedata.normalize("NFC", html.unescape(text))
+
+
+# Comments and script blocks are found with str.find rather than a regex such as <!--.*?-->, which scans to
+# the end of the text from every opener that has no closer: 200 KB of "<!--x" took 90 s, in one call that
+# holds the GIL. Here an opener without a closer means no later opener of its kind has one either.
+
+
+def _without_comments(text: str) -> str:
+    """``text`` with each ``<!-- … -->`` replaced by a space (an unclosed ``<!--`` is left)."""
+    parts = []
+    done = 0
+    while (start := text.find("<!--", done)) >= 0 and (end := text.find("-->", start + 4)) >= 0:
+        parts += (text[done:start], " ")
+        done = end + 3
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def _without_blocks(text: str) -> str:
+    """``text`` with each script, style and noscript element replaced by a space, content included."""
+    parts = []
+    done = 0
+    unclosed: set[int] = set()  # kinds with no closing tag after an opening one: none later either
+    search = 0
+    while (start := _HTML_BLOCK_START.search(text, search)) is not None:
+        search = start.start() + 1
+        kind = start.lastindex or 0
+        if kind in unclosed:
+            continue
+        opened = text.find(">", start.end())
+        if opened < 0:  # no opening tag can end
+            break
+        end = _HTML_BLOCK_END[kind - 1].search(text, opened + 1)
+        if end is None:
+            unclosed.add(kind)
+            continue
+        parts += (text[done : start.start()], " ")
+        done = search = end.end()
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def decode(data: bytes, name: str = "input") -> str:

@@ -73,14 +73,33 @@ function addArticle(text = "", title = "", source = "") {
   return box;
 }
 
+// A file's text, read as `tomtat summarize` reads one: UTF-8 (with or without a BOM) or UTF-16 with a BOM.
+// A legacy encoding (Windows-1258, TCVN3), binary data or a file that cannot be read (moved, no access)
+// gives null: file.text() would make the first mojibake.
+async function readText(file) {
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? "utf-16le" : bytes[0] === 0xfe && bytes[1] === 0xff ? "utf-16be" : null;
+    if (!utf16 && bytes.subarray(0, 8192).includes(0)) return null; // binary data, as the command line decides
+    return new TextDecoder(utf16 || "utf-8", { fatal: true }).decode(bytes);
+  } catch (error) {
+    return null;
+  }
+}
+
 async function addFiles(files) {
   const texts = Array.from(files).filter((file) => /\.txt$/i.test(file.name) || file.type === "text/plain");
   if (texts.length === 0) {
     showFormError("Chỉ nhận tệp văn bản .txt (mã hoá UTF-8).");
     return;
   }
+  const refused = [];
   for (const file of texts) {
-    const text = await file.text();
+    const text = await readText(file);
+    if (text === null) {
+      refused.push(file.name);
+      continue;
+    }
     const empty = articleBoxes().find((box) => !$(".article-text", box).value.trim());
     const title = file.name.replace(/\.txt$/i, "");
     if (empty) {
@@ -91,7 +110,11 @@ async function addFiles(files) {
       addArticle(text, title, file.name);
     }
   }
-  showFormError("");
+  showFormError(
+    refused.length
+      ? `Không đọc được ${refused.join(", ")}: tệp không phải văn bản UTF-8 (có thể mã hoá Windows-1258 hay TCVN3). Hãy lưu lại với mã hoá UTF-8.`
+      : "",
+  );
 }
 
 function showFormError(message) {
