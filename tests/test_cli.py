@@ -375,3 +375,12 @@ def test_sigterm_stops_batch_like_ctrl_c(tmp_path, workers):
     # worker processes the resource tracker then warned of 'leaked semaphore objects'.
     code, stderr = stop_batch_midway(tmp_path, workers, lambda pid: os.kill(pid, signal.SIGTERM))
     assert (code, stderr) == (143, "tomtat: terminated\n")
+
+
+def test_eval_per_story_without_json_and_an_output_named_as_a_missing_directory_are_clean_errors(tmp_path):
+    stories = tmp_path / "stories.jsonl"
+    stories.write_text('{"single_documents": [{"raw_text": "Hà Nội mưa to."}], "summary": "Mưa."}\n')
+    assert_clean_error(run("eval", str(stories), "--per-story"), "--per-story needs --format json")
+    result = run("batch", str(stories), "-o", f"{tmp_path}/missing/")
+    assert_clean_error(result, "names a directory, which does not exist")
+    assert not (tmp_path / "missing").exists()

@@ -131,11 +131,14 @@ def _check_output(path: str, source: str) -> None:
     line of it is read) or that cannot be written (digest writes only at the end). Checked before any
     work, so a long run is not lost to it."""
     from tomtat.files import checked_path
+
     if path == "-":
         return
     output = checked_path(path)  # "" is no file: Path("") is the current directory
     if output.is_dir():
         raise InputError(f"{path}: is a directory; give a file to write")
+    if path.endswith(("/", os.sep)):  # Path() drops the slash, and open() then says "Is a directory"
+        raise InputError(f"{path}: names a directory, which does not exist; give a file to write")
     if not output.parent.is_dir():
         raise InputError(f"{path}: cannot write (no directory {output.parent})")
     if not os.access(output if output.exists() else output.parent, os.W_OK):
@@ -225,6 +228,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from tomtat.corpus import load_clusters
     from tomtat.eval import RENDERERS, evaluate, parse_systems, render_json
 
+    if args.per_story and args.format != "json":  # the tables have no place for it: do not drop it silently
+        raise InputError("--per-story needs --format json")
     systems = parse_systems(args.systems)
     source = Path(args.data)
     _check_jsonl(args.data)
