@@ -750,3 +750,23 @@ def test_a_story_list_is_summarized_in_the_workers_with_the_same_answer(
 def test_create_app_refuses_a_bad_worker_count(workers: Any) -> None:
     with pytest.raises(tomtat.InputError, match="workers"):
         create_app(workers=workers)
+
+
+def test_a_read_only_store_is_the_servers_problem_not_the_request(tmp_path, monkeypatch) -> None:
+    import sqlite3
+
+    from tomtat.store import Store
+
+    path = tmp_path / "t.db"
+    Store(path).close()
+    connect = sqlite3.connect
+
+    def read_only(database, **options):  # what a file without write permission gives a non-root user
+        return connect(f"file:{database}?mode=ro", uri=True, **options)
+
+    monkeypatch.setattr(sqlite3, "connect", read_only)
+    with Store(path) as store, TestClient(create_app(store=store)) as client:
+        response = client.post("/v1/articles", json={"articles": [{"id": "a", "text": ARTICLE_A}]})
+        error = assert_error(response, 503, "store_read_only")
+        assert "read-only" in error["message"]
+        assert client.get("/v1/stories").status_code == 200

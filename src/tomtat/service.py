@@ -363,6 +363,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def input_error(_request: Request, error: InputError) -> JSONResponse:
+        if type(error).__name__ == "StoreReadOnlyError":  # the server's file: no request could fix it
+            return error_response(503, "store_read_only", str(error))
         return error_response(422, "invalid_input", str(error))
 
     @app.exception_handler(TomtatError)

@@ -98,6 +98,12 @@ class StoreBusyError(TomtatError):
     """Another process kept the database locked for longer than the store's ``timeout``."""
 
 
+class StoreReadOnlyError(InputError):
+    """The database can be read but not written (file or directory permissions, a read-only mount).
+    An :class:`InputError` for the command line, where the user named the file; the service tells its
+    clients that the server cannot store, since nothing in their request could fix it."""
+
+
 @dataclass(frozen=True)
 class Assignment:
     """Where one ingested article went: its story when the :meth:`Store.ingest` call returned, after the
@@ -397,7 +403,7 @@ class Store:
             if self.store._db.in_transaction:
                 self.store._db.execute("ROLLBACK")
             if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error):
-                raise InputError(
+                raise StoreReadOnlyError(
                     f"{self.store.path}: the database is read-only; adding articles needs write access"
                 ) from None
 
