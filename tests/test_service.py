@@ -419,7 +419,11 @@ def test_page_is_vietnamese_and_self_contained(client: TestClient) -> None:
     local = [a for a in assets if a.startswith("/static/")]
     assert {"/static/app.js", "/static/style.css"} <= set(local)
     for asset in local:
-        assert client.get(asset).status_code == 200, asset
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        assert response.headers["cache-control"] == "no-cache", "an upgrade must not run an old script"
+        unchanged = client.get(asset, headers={"If-None-Match": response.headers["etag"]})
+        assert unchanged.status_code == 304 and unchanged.headers["cache-control"] == "no-cache"
 
 
 def test_static_files_load_nothing_from_elsewhere() -> None:

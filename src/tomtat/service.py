@@ -40,7 +40,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import (
     BaseModel,
@@ -657,8 +657,19 @@ def create_app(store: Store | None = None, limits: Limits | None = None, workers
     async def index() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
 
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", _RevalidatedStaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+class _RevalidatedStaticFiles(StaticFiles):
+    """The page's script and style, which a browser must revalidate (by ETag, a 304 when unchanged) on
+    every load: without a Cache-Control header it may keep a copy for days by its own heuristics, and
+    after an upgrade run the old script against the new API."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
 
 # The page loads nothing from elsewhere; the policy makes that a guarantee the browser enforces.
