@@ -89,6 +89,18 @@ def test_version_and_help():
     assert "summarize" in run("--help").stdout
 
 
+@pytest.mark.parametrize(("command", "model"), [("train", "ranker.txt"), ("train-stories", "pairs.json")])
+def test_training_help_names_the_shipped_model_it_overwrites(command, model):
+    # "default: ranker.txt" read as a file in the current directory; a bare `tomtat train` replaces
+    # the model inside the package (README: "refit the shipped sentence ranker").
+    from tomtat.cli import build_parser
+
+    subparsers = next(a for a in build_parser()._actions if a.dest == "command")
+    text = " ".join(subparsers.choices[command].format_help().split())
+    assert str(ROOT / "src" / "tomtat" / "models" / model) in text.replace("- ", "-")
+    assert "abmusu/train.jsonl" in text
+
+
 @pytest.fixture
 def bad_files(tmp_path: Path) -> dict[str, Path]:
     files = {

@@ -253,9 +253,21 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _add_training_files(parser: argparse.ArgumentParser, data: Path, output: Path, model: str) -> None:
-    """``--data`` (AbMuSu-format stories, train split by default) and ``--output`` (the shipped model)."""
-    parser.add_argument("--data", default=str(data), metavar="DATA.jsonl", help="training stories")
-    parser.add_argument("--output", "-o", default=str(output), metavar=model, help=f"default: {output.name}")
+    """``--data`` (AbMuSu-format stories, train split by default) and ``--output`` (the shipped model).
+
+    The help names both defaults in full: "default: ranker.txt" read as a file in the current directory,
+    while a bare ``tomtat train`` overwrites the model inside the package."""
+    def shown(path: Path) -> str:  # argparse %-formats help text
+        return os.path.normpath(path).replace("%", "%%")
+
+    parser.add_argument(
+        "--data", default=str(data), metavar="DATA.jsonl",
+        help=f"training stories (default: AbMuSu train, {shown(data)})",
+    )
+    parser.add_argument(
+        "--output", "-o", default=str(output), metavar=model,
+        help=f"default: the shipped model that tomtat loads, {shown(output)}",
+    )
 
 
 def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
