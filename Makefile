@@ -58,7 +58,7 @@ bench-shapes: $(STAMP_DEV)
 bench-learning: $(STAMP_DEV)
 	$(BIN)/python bench/bench_learning.py
 
-# Load benchmark of the HTTP service; rewrites its section of docs/benchmarks.md (about a minute).
+# Load benchmark of the HTTP service; rewrites its section of docs/benchmarks.md (about 140 s).
 bench-service: $(STAMP_DEV)
 	$(BIN)/python bench/bench_service.py
 
