@@ -435,3 +435,4 @@ def test_one_huge_sentence_is_read_in_linear_time():
     found = facts(text)
     assert time.perf_counter() - started < 10  # about 2.5 s here; copying the prefix took 22 s
     assert {"Nguyễn Văn An", "Trần Thị Bình"} <= {e.name for e in found.who}
+

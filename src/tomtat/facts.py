@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import PurePath
@@ -242,34 +242,44 @@ class Facts:
 
     def to_markdown(self) -> str:
         """A short "Dữ kiện" section: one line per kind, every fact with where it comes from."""
-        lines = self.lines()
+        from tomtat.rendering import escape_markdown
+
+        lines = self.lines(escape=escape_markdown)
         return "\n".join(["### Dữ kiện", "", *lines]) if lines else ""
 
-    def lines(self, emphasis: str = "**") -> list[str]:
-        """The section's list items, kind names wrapped in ``emphasis`` (``""`` for plain text)."""
+    def lines(self, emphasis: str = "**", escape: Callable[[str], str] = str) -> list[str]:
+        """The section's list items, kind names wrapped in ``emphasis`` (``""`` for plain text); ``escape``
+        is applied to every piece taken from the articles (names, quotes, file names)."""
 
         def kind(name: str, facts: Iterable[str] = ()) -> str:
             items = "; ".join(facts)
             return f"- {emphasis}{name}:{emphasis}" + (f" {items}" if items else "")
 
+        def cite(sources: tuple[Source, ...]) -> str:
+            return escape(_cite(sources))
+
         lines = []
         if self.when:
-            lines.append(kind("Khi nào", (f"{d.value} ({_cite(d.sources)})" for d in self.when)))
+            lines.append(kind("Khi nào", (f"{escape(d.value)} ({cite(d.sources)})" for d in self.when)))
         if self.where:
-            lines.append(kind("Ở đâu", (f"{p.name} ({_cite(p.sources)})" for p in self.where)))
+            lines.append(kind("Ở đâu", (f"{escape(p.name)} ({cite(p.sources)})" for p in self.where)))
         if self.who:
             named = (f"{e.name}, {e.title}" if e.title else e.name for e in self.who)
-            cited = (f"{name} ({_cite(e.sources)})" for name, e in zip(named, self.who, strict=True))
+            cited = (f"{escape(name)} ({cite(e.sources)})" for name, e in zip(named, self.who, strict=True))
             lines.append(kind("Ai", cited))
         if self.numbers:
-            lines.append(kind("Con số", (f"{q.text} ({_cite(q.sources)})" for q in self.numbers)))
+            lines.append(kind("Con số", (f"{escape(q.text)} ({cite(q.sources)})" for q in self.numbers)))
         if self.quotes:
             lines.append(kind("Ai nói gì"))
-            lines.extend(f"  - {q.speaker}: “{_clip(q.text)}” ({_cite((q.source,))})" for q in self.quotes)
+            lines.extend(
+                f"  - {escape(q.speaker)}: “{escape(_clip(q.text))}” ({cite((q.source,))})"
+                for q in self.quotes
+            )
         if self.disagreements:
             lines.append(kind("Các nguồn khác nhau"))
             lines.extend(
-                f"  - {d.subject}: " + " ≠ ".join(f"{c.text} ({_cite(c.sources)})" for c in d.claims)
+                f"  - {escape(d.subject)}: "
+                + " ≠ ".join(f"{escape(c.text)} ({cite(c.sources)})" for c in d.claims)
                 for d in self.disagreements
             )
         return lines
