@@ -436,3 +436,10 @@ def test_one_huge_sentence_is_read_in_linear_time():
     assert time.perf_counter() - started < 10  # about 2.5 s here; copying the prefix took 22 s
     assert {"Nguyễn Văn An", "Trần Thị Bình"} <= {e.name for e in found.who}
 
+
+def test_a_number_too_large_for_a_float_is_not_a_quantity():
+    huge = "Họ mua 999 " + "tỷ " * 40 + "quả trứng. Có " + "1" + ".000" * 110 + " hành khách tới sân bay."
+    found = facts(huge, "Có 1" + "0" * 400 + " triệu người tham gia.")
+    assert found.numbers == ()
+    json.loads(json.dumps(found.to_dict()), parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+

@@ -26,6 +26,7 @@ Vietnamese number format: ``.`` groups thousands and ``,`` marks decimals (``4.0
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -891,6 +892,8 @@ def _find_quantities(text: str, masked: list[tuple[int, int]]) -> list[_Quantity
         value = parse_number(number, multiplier)
         if unit == "tỷ":  # "2.000 tỷ" with the currency left implicit
             value *= 1e9
+        if not math.isfinite(value):
+            continue  # past 1e308 ("1 tỷ tỷ tỷ ..."): no quantity, and JSON has no Infinity
         left = _WORD_RE.findall(before)[-6:]
         around = frozenset(w.lower() for w in left if w.isalpha() and len(w) > 1 and w.lower() not in _STOP)
         names = frozenset(w for w in left[1:] if _is_name_word(w))
