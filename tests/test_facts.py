@@ -437,6 +437,12 @@ def test_one_huge_sentence_is_read_in_linear_time():
     assert {"Nguyễn Văn An", "Trần Thị Bình"} <= {e.name for e in found.who}
 
 
+def test_impossible_days_are_not_dates():
+    found = facts("Ngày 31/2 trời mưa, ngày 30/2 trời nắng. Hôm 29/2/2023 có bão. Ngày 31 tháng 4 có gió.")
+    assert found.when == ()
+    assert [d.value for d in facts("Ngày 29/2 có tuyết.").when] == ["29/2"]  # a leap year's day
+
+
 def test_a_number_too_large_for_a_float_is_not_a_quantity():
     huge = "Họ mua 999 " + "tỷ " * 40 + "quả trứng. Có " + "1" + ".000" * 110 + " hành khách tới sân bay."
     found = facts(huge, "Có 1" + "0" * 400 + " triệu người tham gia.")

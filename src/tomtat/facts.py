@@ -750,9 +750,9 @@ def _valid_date(fields: dict[str, Any]) -> bool:
         return False
     if minute is not None and not 0 <= minute < 60:
         return False
-    if day and month and year:
+    if day and month:
         try:
-            date(year, month, day)
+            date(year or 2000, month, day)  # 2000 is a leap year: a bare "29/2" may be a date, "31/2" not
         except ValueError:
             return False
     return True
