@@ -449,3 +449,14 @@ def test_a_number_too_large_for_a_float_is_not_a_quantity():
     assert found.numbers == ()
     json.loads(json.dumps(found.to_dict()), parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
 
+
+def test_dotted_abbreviations_are_not_names_or_places():
+    found = facts(
+        "Bộ phận điều hành đặt tại TP.HCM và tại Tp.HCM, còn bộ phận khác đặt tại Hà Nội.",
+        "Tấn Sinh trở lại thi đấu ở V.League. Chị N.B cho biết ông D.V.T. đã bỏ đi.",
+        "TS.Amesh Adalja cho biết biến thể mới không nguy hiểm hơn.",
+    )
+    assert {p.name for p in found.where} == {"Hà Nội"}
+    people = {e.name for e in found.who}
+    assert "Amesh Adalja" in people  # a name glued to a title is still a name
+    assert not people & {"N", "B", "D", "V", "T", "TP", "Tp", "HCM"}

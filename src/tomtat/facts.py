@@ -1118,7 +1118,7 @@ def _capitalized_runs(text: str) -> list[_Run]:
             words = text[start:end].split(" ")
             while words and words[0].lower() in _STARTERS:
                 start += len(words.pop(0)) + 1  # sentence-initial capital: "Hôm", "Theo", "Ông"
-        if end <= start:
+        if end <= start or _abbreviated(text, start, end):
             continue
         administrative = _ADMINISTRATIVE_BEFORE_RE.search(text, max(0, start - 12), start)
         split = _COUNTRY_PREFIX_RE.match(text, start, end)
@@ -1134,6 +1134,17 @@ def _capitalized_runs(text: str) -> list[_Run]:
                 start = holder.start()
         runs.append(_Run(text, start, end))
     return runs
+
+
+def _abbreviated(text: str, start: int, end: int) -> bool:
+    """Whether a run is a piece of a dotted abbreviation, not a name: "TP" and "HCM" of "TP.HCM", "V" of
+    "V.League", "B" of "chị N.B". A name glued to a title ("TS.Amesh Adalja") or before a missing space
+    ("Hà Nội.Sáng nay") is kept: only one short or all-capital word counts."""
+    word = text[start:end]
+    if " " in word or not (len(word) <= 2 or word.isupper()):
+        return False
+    glued_after = text[end : end + 1] == "." and text[end + 1 : end + 2].isalnum()
+    return glued_after or (text[start - 1 : start] == "." and text[start - 2 : start - 1].isupper())
 
 
 _ADMINISTRATIVE_BEFORE_RE = re.compile(
