@@ -83,3 +83,19 @@ def test_text_and_json_are_not_escaped():
 def test_plain_fact_lines_are_not_escaped():
     facts = Facts(where=(PlaceFact("Hà_Nội", (Source("a_b.txt", 0, 1),)),))
     assert facts.lines(emphasis="") == ["- Ở đâu: Hà_Nội (a_b.txt, câu 1)"]
+
+
+def test_facts_cite_two_files_of_one_name_by_their_whole_names():
+    a, b = "2023/a/bai.txt", "2024/b/bai.txt"
+    hanoi = PlaceFact("Hà Nội", (Source(a, 0, 1), Source(b, 1, 0)))
+    both = summary(("Câu một.", a), ("Câu hai.", b), facts=Facts(where=(hanoi,)))
+    assert "Hà Nội (2 bài: 2023/a/bai.txt, câu 1 …)" in render(both, "markdown")
+    # one source in the facts, the other file of that name only in the summary's footnotes
+    hanoi = PlaceFact("Hà Nội", (Source(b, 1, 0),))
+    one = summary(("Câu một.", a), ("Câu hai.", b), facts=Facts(where=(hanoi,)))
+    assert "Hà Nội (2024/b/bai.txt, câu 0)" in render(one, "markdown")
+    # a file name of its own is shown without its folders, as before
+    facts = Facts(where=(PlaceFact("Hà Nội", (Source("data/article-1.txt", 0, 4),)),))
+    alone = summary(("Câu.", "data/article-1.txt"), facts=facts)
+    assert "Hà Nội (article-1.txt, câu 4)" in render(alone, "markdown")
+    assert facts.lines(emphasis="") == ["- Ở đâu: Hà Nội (article-1.txt, câu 4)"]

@@ -241,23 +241,30 @@ class Facts:
     def __bool__(self) -> bool:
         return any((self.when, self.where, self.who, self.numbers, self.quotes, self.disagreements))
 
-    def to_markdown(self) -> str:
-        """A short "Dữ kiện" section: one line per kind, every fact with where it comes from."""
+    def to_markdown(self, articles: Iterable[str] = ()) -> str:
+        """A short "Dữ kiện" section: one line per kind, every fact with where it comes from. ``articles``
+        names all the story's articles (see :meth:`lines`)."""
         from tomtat.rendering import escape_markdown
 
-        lines = self.lines(escape=escape_markdown)
+        lines = self.lines(escape=escape_markdown, articles=articles)
         return "\n".join(["### Dữ kiện", "", *lines]) if lines else ""
 
-    def lines(self, emphasis: str = "**", escape: Callable[[str], str] = str) -> list[str]:
+    def lines(
+        self, emphasis: str = "**", escape: Callable[[str], str] = str, articles: Iterable[str] = ()
+    ) -> list[str]:
         """The section's list items, kind names wrapped in ``emphasis`` (``""`` for plain text); ``escape``
-        is applied to every piece taken from the articles (names, quotes, file names)."""
+        is applied to every piece taken from the articles (names, quotes, file names). An article is cited
+        by its file name without folders unless another one of ``articles`` or of the facts' sources has
+        the same file name (``a/bai.txt``, ``b/bai.txt``): then by its whole name."""
 
         def kind(name: str, facts: Iterable[str] = ()) -> str:
             items = "; ".join(facts)
             return f"- {emphasis}{name}:{emphasis}" + (f" {items}" if items else "")
 
+        shown = _short_names([*articles, *self._docs()])
+
         def cite(sources: tuple[Source, ...]) -> str:
-            return escape(_cite(sources))
+            return escape(_cite(sources, shown))
 
         lines = []
         if self.when:
@@ -284,6 +291,12 @@ class Facts:
                 for d in self.disagreements
             )
         return lines
+
+    def _docs(self) -> list[str]:
+        """The article names of every source of every fact."""
+        claims = (c for d in self.disagreements for c in d.claims)
+        cited = (*self.when, *self.where, *self.who, *self.numbers, *claims)
+        return [s.doc for fact in cited for s in fact.sources] + [q.source.doc for q in self.quotes]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Facts:
@@ -329,13 +342,23 @@ class Facts:
         }
 
 
-def _cite(sources: tuple[Source, ...]) -> str:
+def _cite(sources: tuple[Source, ...], shown: dict[str, str] | None = None) -> str:
     """``article-1.txt, câu 4`` for one source; ``3 bài: article-1.txt, câu 4 …`` for several articles."""
     if not sources:
         return ""
-    first = f"{PurePath(sources[0].doc).name or sources[0].doc}, câu {sources[0].sentence}"
+    doc = sources[0].doc
+    name = shown[doc] if shown and doc in shown else PurePath(doc).name or doc
+    first = f"{name}, câu {sources[0].sentence}"
     articles = _article_count(sources)
     return f"{articles} bài: {first} …" if articles > 1 else first + (" …" if len(sources) > 1 else "")
+
+
+def _short_names(docs: Iterable[str]) -> dict[str, str]:
+    """How citations name each article: its file name without folders (``article-1.txt``), or its whole
+    name when another article has the same file name (``2023/a/bai.txt`` and ``2024/b/bai.txt``)."""
+    short = {doc: PurePath(doc).name or doc for doc in set(docs)}
+    count = Counter(short.values())
+    return {doc: name if count[name] == 1 else doc for doc, name in short.items()}
 
 
 def _clip(text: str, words: int = 30) -> str:

@@ -42,7 +42,7 @@ def to_markdown(summary: Summary) -> str:
     numbered = list(enumerate(summary.sentences, start=1))
     body = " ".join(f"{escape_markdown(s.text)}[^{number}]" for number, s in numbered)
     notes = "\n".join(f"[^{number}]: {escape_markdown(s.doc)}, câu {s.sentence}" for number, s in numbered)
-    facts = summary.facts.to_markdown() if summary.facts else ""
+    facts = summary.facts.to_markdown(summary.sources) if summary.facts else ""
     return f"{body}\n\n{facts}\n\n{notes}" if facts else f"{body}\n\n{notes}"
 
 
