@@ -269,6 +269,8 @@ def test_different_figures_for_the_same_claim_disagree():
     assert disagreement.kind == "number" and disagreement.subject == "hành khách"
     assert [c.text for c in disagreement.claims] == ["180 hành khách", "186 hành khách"]
     assert [c.sources[0].doc_index for c in disagreement.claims] == [0, 1]
+    same_year = facts("Năm nay kỳ thi tuyển sinh có 120 thí sinh.", "Năm nay kỳ thi có 110 thí sinh.")
+    assert [d.subject for d in same_year.disagreements] == ["thí sinh"]
 
 
 def test_the_same_event_dated_a_day_apart_disagrees():
@@ -297,6 +299,9 @@ def test_the_same_event_dated_a_day_apart_disagrees():
         ("Trận động đất xảy ra lúc 14 giờ, ngày 23/8.", "Đây là trận thứ 17 xảy ra từ ngày 24/8 đến nay."),
         # far-apart figures are different facts
         ("Máy bay chở 18 hành khách.", "Máy bay chở 186 hành khách."),
+        # this year's and last year's figures
+        ("Kỳ thi tuyển sinh năm nay có 120 thí sinh dự thi.", "Kỳ thi tuyển sinh năm ngoái có 100 thí sinh."),
+        ("Kỳ thi năm 2023 có 120 thí sinh dự thi tại trường.", "Kỳ thi có 100 thí sinh dự thi năm 2022."),
     ],
 )
 def test_no_false_disagreement(texts):

@@ -856,11 +856,16 @@ class _Quantity:
     tier: int  # 0: people, money, measures; 1: other things; 2: durations
     around: frozenset[str] = frozenset()  # content words just before: is it the same claim?
     names: frozenset[str] = frozenset()  # capitalized words just before: whose figure is it?
+    periods: frozenset[str] = frozenset()  # "năm nay", "năm ngoái", "năm 2022" around it: of which time?
 
 
 _PUNCTUATION_TO_SPACE = str.maketrans({c: " " for c in "()[]{}“”\"‘’'«»:;,"})
 # Prices, rates and budgets move from day to day and abound in every story: two outlets giving different
 # ones are usually quoting different days or items, not disagreeing.
+# A period a figure is given for: this year's and last year's counts are two facts, not one misreported.
+_PERIOD_RE = re.compile(
+    r"(?i:\b(?:năm|tháng|tuần|quý|mùa|vụ|kỳ|hôm|ngày)\s+(?:nay|này|ngoái|trước|qua|sau|tới|kia|(?:19|20)\d\d)\b)"
+)
 _VOLATILE_UNITS = _words("%|USD|đồng|euro|EUR|yên|rúp|won|bảng|tệ|tỷ")
 
 
@@ -920,7 +925,11 @@ def _find_quantities(text: str, masked: list[tuple[int, int]]) -> list[_Quantity
         left = _WORD_RE.findall(before)[-6:]
         around = frozenset(w.lower() for w in left if w.isalpha() and len(w) > 1 and w.lower() not in _STOP)
         names = frozenset(w for w in left[1:] if _is_name_word(w))
-        found.append(_Quantity(written, value, unit, approximate, context, _tier(unit), around, names))
+        nearby = f"{before} {text[end : end + 40]}"
+        periods = frozenset(" ".join(m.group().lower().split()) for m in _PERIOD_RE.finditer(nearby))
+        found.append(
+            _Quantity(written, value, unit, approximate, context, _tier(unit), around, names, periods)
+        )
     if len(found) > 1:  # "2 bàn thắng và 1 kiến tạo": another figure's noun says nothing about the claim
         units = {w for q in found for w in q.unit.split()}
         found = [replace(q, around=q.around - units) for q in found]
@@ -1041,8 +1050,11 @@ def _number_disagreements(quantities: list[tuple[_Quantity, Source, int]]) -> li
 
 def _same_claim(a: _Quantity, b: _Quantity) -> bool:
     """Whether two figures are stated about the same thing: their lead-in words overlap and they name no
-    different subjects ("Vivo T2x có 3 màu sắc" vs "Asus ZenFone 9 có 4 màu sắc")."""
+    different subjects ("Vivo T2x có 3 màu sắc" vs "Asus ZenFone 9 có 4 màu sắc") or periods ("năm nay
+    có 120 thí sinh" vs "năm ngoái có 100 thí sinh")."""
     if a.names and b.names and not a.names & b.names:
+        return False
+    if a.periods and b.periods and not a.periods & b.periods:
         return False
     return len(a.around & b.around) >= MIN_SHARED_WORDS
 
