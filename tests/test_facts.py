@@ -269,6 +269,8 @@ def test_different_figures_for_the_same_claim_disagree():
     assert disagreement.kind == "number" and disagreement.subject == "hành khách"
     assert [c.text for c in disagreement.claims] == ["180 hành khách", "186 hành khách"]
     assert [c.sources[0].doc_index for c in disagreement.claims] == [0, 1]
+    same_year = facts("Năm nay kỳ thi tuyển sinh có 120 thí sinh.", "Năm nay kỳ thi có 110 thí sinh.")
+    assert [d.subject for d in same_year.disagreements] == ["thí sinh"]
 
 
 def test_the_same_event_dated_a_day_apart_disagrees():
@@ -297,6 +299,9 @@ def test_the_same_event_dated_a_day_apart_disagrees():
         ("Trận động đất xảy ra lúc 14 giờ, ngày 23/8.", "Đây là trận thứ 17 xảy ra từ ngày 24/8 đến nay."),
         # far-apart figures are different facts
         ("Máy bay chở 18 hành khách.", "Máy bay chở 186 hành khách."),
+        # this year's and last year's figures
+        ("Kỳ thi tuyển sinh năm nay có 120 thí sinh dự thi.", "Kỳ thi tuyển sinh năm ngoái có 100 thí sinh."),
+        ("Kỳ thi năm 2023 có 120 thí sinh dự thi tại trường.", "Kỳ thi có 100 thí sinh dự thi năm 2022."),
     ],
 )
 def test_no_false_disagreement(texts):
@@ -435,3 +440,28 @@ def test_one_huge_sentence_is_read_in_linear_time():
     found = facts(text)
     assert time.perf_counter() - started < 10  # about 2.5 s here; copying the prefix took 22 s
     assert {"Nguyễn Văn An", "Trần Thị Bình"} <= {e.name for e in found.who}
+
+
+def test_impossible_days_are_not_dates():
+    found = facts("Ngày 31/2 trời mưa, ngày 30/2 trời nắng. Hôm 29/2/2023 có bão. Ngày 31 tháng 4 có gió.")
+    assert found.when == ()
+    assert [d.value for d in facts("Ngày 29/2 có tuyết.").when] == ["29/2"]  # a leap year's day
+
+
+def test_a_number_too_large_for_a_float_is_not_a_quantity():
+    huge = "Họ mua 999 " + "tỷ " * 40 + "quả trứng. Có " + "1" + ".000" * 110 + " hành khách tới sân bay."
+    found = facts(huge, "Có 1" + "0" * 400 + " triệu người tham gia.")
+    assert found.numbers == ()
+    json.loads(json.dumps(found.to_dict()), parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+
+
+def test_dotted_abbreviations_are_not_names_or_places():
+    found = facts(
+        "Bộ phận điều hành đặt tại TP.HCM và tại Tp.HCM, còn bộ phận khác đặt tại Hà Nội.",
+        "Tấn Sinh trở lại thi đấu ở V.League. Chị N.B cho biết ông D.V.T. đã bỏ đi.",
+        "TS.Amesh Adalja cho biết biến thể mới không nguy hiểm hơn.",
+    )
+    assert {p.name for p in found.where} == {"Hà Nội"}
+    people = {e.name for e in found.who}
+    assert "Amesh Adalja" in people  # a name glued to a title is still a name
+    assert not people & {"N", "B", "D", "V", "T", "TP", "Tp", "HCM"}

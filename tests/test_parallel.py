@@ -90,6 +90,29 @@ def test_dask_partitions_give_what_one_process_gives():
     assert summaries == [json.loads(line).get("summary") for line in expected]
 
 
+
+def test_the_documented_dask_recipe_writes_files_that_join_into_the_batch_output(tmp_path):
+    """docs/scale.md: read_text, map_partitions, to_textfiles(last_endline=True); the files, joined in
+    partition order, are what one process writes (error records number lines within their partition)."""
+    bag = pytest.importorskip("dask.bag", reason="dask is a dev dependency; pip install -e '.[dev]'")
+    import dask
+
+    lines = [line.rstrip("\n") for line in LINES if line.strip()] * 2
+    archive = tmp_path / "archive.jsonl"
+    archive.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    stories = bag.read_text(str(archive), blocksize=max(len(line.encode()) for line in lines))
+    assert stories.npartitions > 1
+    out = tmp_path / "summaries"
+    with dask.config.set(scheduler="processes", num_workers=2):
+        summaries = stories.map_partitions(summarize_partition, words=60)
+        summaries.to_textfiles(str(out / "*.jsonl"), last_endline=True)
+    files = sorted(out.glob("*.jsonl"), key=lambda path: int(path.stem))
+    joined = "".join(path.read_text(encoding="utf-8") for path in files).splitlines()
+    records = [json.loads(line) for line in joined]  # no two records glued on one line
+    expected = [json.loads(line) for line in summarize_partition(lines, words=60)]
+    assert [r.get("summary") for r in records] == [r.get("summary") for r in expected]
+
+
 # --- grouping by time ranges ------------------------------------------------------------------------
 
 OPTIONS = {"threshold": 0.2}  # a dozen short articles: see test_clustering.small_index

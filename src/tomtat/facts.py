@@ -26,9 +26,10 @@ Vietnamese number format: ``.`` groups thousands and ``,`` marks decimals (``4.0
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import PurePath
@@ -240,39 +241,62 @@ class Facts:
     def __bool__(self) -> bool:
         return any((self.when, self.where, self.who, self.numbers, self.quotes, self.disagreements))
 
-    def to_markdown(self) -> str:
-        """A short "Dữ kiện" section: one line per kind, every fact with where it comes from."""
-        lines = self.lines()
+    def to_markdown(self, articles: Iterable[str] = ()) -> str:
+        """A short "Dữ kiện" section: one line per kind, every fact with where it comes from. ``articles``
+        names all the story's articles (see :meth:`lines`)."""
+        from tomtat.rendering import escape_markdown
+
+        lines = self.lines(escape=escape_markdown, articles=articles)
         return "\n".join(["### Dữ kiện", "", *lines]) if lines else ""
 
-    def lines(self, emphasis: str = "**") -> list[str]:
-        """The section's list items, kind names wrapped in ``emphasis`` (``""`` for plain text)."""
+    def lines(
+        self, emphasis: str = "**", escape: Callable[[str], str] = str, articles: Iterable[str] = ()
+    ) -> list[str]:
+        """The section's list items, kind names wrapped in ``emphasis`` (``""`` for plain text); ``escape``
+        is applied to every piece taken from the articles (names, quotes, file names). An article is cited
+        by its file name without folders unless another one of ``articles`` or of the facts' sources has
+        the same file name (``a/bai.txt``, ``b/bai.txt``): then by its whole name."""
 
         def kind(name: str, facts: Iterable[str] = ()) -> str:
             items = "; ".join(facts)
             return f"- {emphasis}{name}:{emphasis}" + (f" {items}" if items else "")
 
+        shown = _short_names([*articles, *self._docs()])
+
+        def cite(sources: tuple[Source, ...]) -> str:
+            return escape(_cite(sources, shown))
+
         lines = []
         if self.when:
-            lines.append(kind("Khi nào", (f"{d.value} ({_cite(d.sources)})" for d in self.when)))
+            lines.append(kind("Khi nào", (f"{escape(d.value)} ({cite(d.sources)})" for d in self.when)))
         if self.where:
-            lines.append(kind("Ở đâu", (f"{p.name} ({_cite(p.sources)})" for p in self.where)))
+            lines.append(kind("Ở đâu", (f"{escape(p.name)} ({cite(p.sources)})" for p in self.where)))
         if self.who:
             named = (f"{e.name}, {e.title}" if e.title else e.name for e in self.who)
-            cited = (f"{name} ({_cite(e.sources)})" for name, e in zip(named, self.who, strict=True))
+            cited = (f"{escape(name)} ({cite(e.sources)})" for name, e in zip(named, self.who, strict=True))
             lines.append(kind("Ai", cited))
         if self.numbers:
-            lines.append(kind("Con số", (f"{q.text} ({_cite(q.sources)})" for q in self.numbers)))
+            lines.append(kind("Con số", (f"{escape(q.text)} ({cite(q.sources)})" for q in self.numbers)))
         if self.quotes:
             lines.append(kind("Ai nói gì"))
-            lines.extend(f"  - {q.speaker}: “{_clip(q.text)}” ({_cite((q.source,))})" for q in self.quotes)
+            lines.extend(
+                f"  - {escape(q.speaker)}: “{escape(_clip(q.text))}” ({cite((q.source,))})"
+                for q in self.quotes
+            )
         if self.disagreements:
             lines.append(kind("Các nguồn khác nhau"))
             lines.extend(
-                f"  - {d.subject}: " + " ≠ ".join(f"{c.text} ({_cite(c.sources)})" for c in d.claims)
+                f"  - {escape(d.subject)}: "
+                + " ≠ ".join(f"{escape(c.text)} ({cite(c.sources)})" for c in d.claims)
                 for d in self.disagreements
             )
         return lines
+
+    def _docs(self) -> list[str]:
+        """The article names of every source of every fact."""
+        claims = (c for d in self.disagreements for c in d.claims)
+        cited = (*self.when, *self.where, *self.who, *self.numbers, *claims)
+        return [s.doc for fact in cited for s in fact.sources] + [q.source.doc for q in self.quotes]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Facts:
@@ -318,13 +342,23 @@ class Facts:
         }
 
 
-def _cite(sources: tuple[Source, ...]) -> str:
+def _cite(sources: tuple[Source, ...], shown: dict[str, str] | None = None) -> str:
     """``article-1.txt, câu 4`` for one source; ``3 bài: article-1.txt, câu 4 …`` for several articles."""
     if not sources:
         return ""
-    first = f"{PurePath(sources[0].doc).name or sources[0].doc}, câu {sources[0].sentence}"
+    doc = sources[0].doc
+    name = shown[doc] if shown and doc in shown else PurePath(doc).name or doc
+    first = f"{name}, câu {sources[0].sentence}"
     articles = _article_count(sources)
     return f"{articles} bài: {first} …" if articles > 1 else first + (" …" if len(sources) > 1 else "")
+
+
+def _short_names(docs: Iterable[str]) -> dict[str, str]:
+    """How citations name each article: its file name without folders (``article-1.txt``), or its whole
+    name when another article has the same file name (``2023/a/bai.txt`` and ``2024/b/bai.txt``)."""
+    short = {doc: PurePath(doc).name or doc for doc in set(docs)}
+    count = Counter(short.values())
+    return {doc: name if count[name] == 1 else doc for doc, name in short.items()}
 
 
 def _clip(text: str, words: int = 30) -> str:
@@ -739,9 +773,9 @@ def _valid_date(fields: dict[str, Any]) -> bool:
         return False
     if minute is not None and not 0 <= minute < 60:
         return False
-    if day and month and year:
+    if day and month:
         try:
-            date(year, month, day)
+            date(year or 2000, month, day)  # 2000 is a leap year: a bare "29/2" may be a date, "31/2" not
         except ValueError:
             return False
     return True
@@ -822,11 +856,16 @@ class _Quantity:
     tier: int  # 0: people, money, measures; 1: other things; 2: durations
     around: frozenset[str] = frozenset()  # content words just before: is it the same claim?
     names: frozenset[str] = frozenset()  # capitalized words just before: whose figure is it?
+    periods: frozenset[str] = frozenset()  # "năm nay", "năm ngoái", "năm 2022" around it: of which time?
 
 
 _PUNCTUATION_TO_SPACE = str.maketrans({c: " " for c in "()[]{}“”\"‘’'«»:;,"})
 # Prices, rates and budgets move from day to day and abound in every story: two outlets giving different
 # ones are usually quoting different days or items, not disagreeing.
+# A period a figure is given for: this year's and last year's counts are two facts, not one misreported.
+_PERIOD_RE = re.compile(
+    r"(?i:\b(?:năm|tháng|tuần|quý|mùa|vụ|kỳ|hôm|ngày)\s+(?:nay|này|ngoái|trước|qua|sau|tới|kia|(?:19|20)\d\d)\b)"
+)
 _VOLATILE_UNITS = _words("%|USD|đồng|euro|EUR|yên|rúp|won|bảng|tệ|tỷ")
 
 
@@ -881,10 +920,16 @@ def _find_quantities(text: str, masked: list[tuple[int, int]]) -> list[_Quantity
         value = parse_number(number, multiplier)
         if unit == "tỷ":  # "2.000 tỷ" with the currency left implicit
             value *= 1e9
+        if not math.isfinite(value):
+            continue  # past 1e308 ("1 tỷ tỷ tỷ ..."): no quantity, and JSON has no Infinity
         left = _WORD_RE.findall(before)[-6:]
         around = frozenset(w.lower() for w in left if w.isalpha() and len(w) > 1 and w.lower() not in _STOP)
         names = frozenset(w for w in left[1:] if _is_name_word(w))
-        found.append(_Quantity(written, value, unit, approximate, context, _tier(unit), around, names))
+        nearby = f"{before} {text[end : end + 40]}"
+        periods = frozenset(" ".join(m.group().lower().split()) for m in _PERIOD_RE.finditer(nearby))
+        found.append(
+            _Quantity(written, value, unit, approximate, context, _tier(unit), around, names, periods)
+        )
     if len(found) > 1:  # "2 bàn thắng và 1 kiến tạo": another figure's noun says nothing about the claim
         units = {w for q in found for w in q.unit.split()}
         found = [replace(q, around=q.around - units) for q in found]
@@ -1005,8 +1050,11 @@ def _number_disagreements(quantities: list[tuple[_Quantity, Source, int]]) -> li
 
 def _same_claim(a: _Quantity, b: _Quantity) -> bool:
     """Whether two figures are stated about the same thing: their lead-in words overlap and they name no
-    different subjects ("Vivo T2x có 3 màu sắc" vs "Asus ZenFone 9 có 4 màu sắc")."""
+    different subjects ("Vivo T2x có 3 màu sắc" vs "Asus ZenFone 9 có 4 màu sắc") or periods ("năm nay
+    có 120 thí sinh" vs "năm ngoái có 100 thí sinh")."""
     if a.names and b.names and not a.names & b.names:
+        return False
+    if a.periods and b.periods and not a.periods & b.periods:
         return False
     return len(a.around & b.around) >= MIN_SHARED_WORDS
 
@@ -1105,7 +1153,7 @@ def _capitalized_runs(text: str) -> list[_Run]:
             words = text[start:end].split(" ")
             while words and words[0].lower() in _STARTERS:
                 start += len(words.pop(0)) + 1  # sentence-initial capital: "Hôm", "Theo", "Ông"
-        if end <= start:
+        if end <= start or _abbreviated(text, start, end):
             continue
         administrative = _ADMINISTRATIVE_BEFORE_RE.search(text, max(0, start - 12), start)
         split = _COUNTRY_PREFIX_RE.match(text, start, end)
@@ -1121,6 +1169,17 @@ def _capitalized_runs(text: str) -> list[_Run]:
                 start = holder.start()
         runs.append(_Run(text, start, end))
     return runs
+
+
+def _abbreviated(text: str, start: int, end: int) -> bool:
+    """Whether a run is a piece of a dotted abbreviation, not a name: "TP" and "HCM" of "TP.HCM", "V" of
+    "V.League", "B" of "chị N.B". A name glued to a title ("TS.Amesh Adalja") or before a missing space
+    ("Hà Nội.Sáng nay") is kept: only one short or all-capital word counts."""
+    word = text[start:end]
+    if " " in word or not (len(word) <= 2 or word.isupper()):
+        return False
+    glued_after = text[end : end + 1] == "." and text[end + 1 : end + 2].isalnum()
+    return glued_after or (text[start - 1 : start] == "." and text[start - 2 : start - 1].isupper())
 
 
 _ADMINISTRATIVE_BEFORE_RE = re.compile(

@@ -14,7 +14,7 @@ engine's "map over partitions" run the very same code:
       import dask.bag as db
       from tomtat.parallel import summarize_partition
       stories = db.read_text("archive/*.jsonl")
-      stories.map_partitions(summarize_partition, words=200).to_textfiles("out/*.jsonl")
+      stories.map_partitions(summarize_partition, words=200).to_textfiles("out/*.jsonl", last_endline=True)
 
 Grouping articles into stories splits by time instead (docs/scale.md): :func:`partition_by_time` cuts
 a dated archive into overlapping ranges, :func:`group_partition` groups one range in an in-memory store
