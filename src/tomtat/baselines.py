@@ -200,14 +200,17 @@ def centroid_mmr(
 
 def oracle(articles: Sequence[str | Article], words: int, reference: str) -> Summary:
     """Greedy extractive oracle: add the fitting sentence that raises ROUGE-2 F1 against ``reference``
-    most, until nothing fitting raises it. An upper bound for sentence extraction, not a system."""
+    most, until nothing fitting raises it. An upper bound for sentence extraction, not a system.
+
+    Each trial is scored as the summary will be output, in reading order: the bigrams across sentence
+    boundaries count in the metric, so scoring in the order picked would optimize a different text.
+    """
     budget = check_words(words)
     story = body_story(articles)
-    pool = candidates(story)
+    pool = sorted(candidates(story), key=lambda s: (s.doc, s.index))  # list order = reading order
     reference_tokens = tokens(reference)
     pool_tokens = [tokens(s.text) for s in pool]
     chosen: list[int] = []
-    summary_tokens: list[str] = []
     best_score = 0.0
     remaining = budget
     while True:
@@ -215,13 +218,13 @@ def oracle(articles: Sequence[str | Article], words: int, reference: str) -> Sum
         for i, sentence_tokens in enumerate(pool_tokens):
             if i in chosen or len(sentence_tokens) > remaining or not sentence_tokens:
                 continue
-            trial = rouge_n(summary_tokens + sentence_tokens, reference_tokens, 2)
+            trial_tokens = [token for j in sorted([*chosen, i]) for token in pool_tokens[j]]
+            trial = rouge_n(trial_tokens, reference_tokens, 2)
             if trial > best_score:
                 best_score, best_index = trial, i
         if best_index < 0:
             break
         chosen.append(best_index)
-        summary_tokens += pool_tokens[best_index]
         remaining -= len(pool_tokens[best_index])
     return to_summary(story, [pool[i] for i in chosen], budget)
 
