@@ -105,6 +105,13 @@ def test_count_syllables_matches_metric_tokens():
     assert count_syllables(text) == len(tokens(text)) == 8
 
 
+def test_count_syllables_is_the_metric_length_even_where_lowercasing_adds_a_mark():
+    # "İ".lower() is "i" + U+0307 (not a word character): the metric sees "i", "stanbul", two tokens, so the
+    # budget must count two as well, or a summary "within" the budget can be longer than it in ROUGE tokens.
+    for text in ("İstanbul", "Ông Erdoğan ở İzmir.", unicodedata.normalize("NFD", "Hà Nội")):
+        assert count_syllables(text) == len(tokens(text))
+
+
 def test_decode_accepts_utf8_with_and_without_bom_and_utf16():
     assert decode("Việt".encode()) == "Việt"
     assert decode(b"\xef\xbb\xbf" + "Việt".encode()) == "Việt"

@@ -159,8 +159,9 @@ def match_tokens(text: str) -> list[str]:
 
 
 def count_syllables(text: str) -> int:
-    """Length as the budget counts it: the number of metric tokens."""
-    return len(_WORD.findall(text))
+    """Length as the budget counts it: the number of metric tokens (NFC and lowercasing included: "İ"
+    lowercases to "i" and a combining dot, which splits the word)."""
+    return len(tokens(text))
 
 
 def ngrams(items: list[str], n: int) -> Iterable[tuple[str, ...]]:
