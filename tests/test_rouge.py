@@ -126,6 +126,25 @@ def test_agrees_with_rouge_score_on_random_text() -> None:
     _assert_agrees([(text(), text()) for _ in range(200)])
 
 
+def test_agrees_with_rouge_score_on_raw_text_through_the_tokenizer() -> None:
+    # Uppercase Đ, decomposed (NFD) syllables, punctuation, dates, mixed tokens and an underscore, so that
+    # NFC, lowercasing and the \w+ split are all exercised, not only the scoring.
+    rng = random.Random(11)
+    pieces = "Đà đà ĐÀ Nẵng, nẵng. 13/9/2023 COVID-19 covid 19 Hà_Nội hà nội 1,5 !! … “Ông ông” – Đường đường"
+    pieces = [*pieces.split(), unicodedata.normalize("NFD", "Nội Đường")]
+
+    def text() -> str:
+        return " ".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+
+    _assert_agrees([(text(), text()) for _ in range(300)])
+
+
+def test_mixed_tokens_follow_the_definition() -> None:
+    assert tokens("COVID-19 ngày 13/9/2023") == ["covid", "19", "ngày", "13", "9", "2023"]
+    assert tokens("ĐƯỜNG Đường đường") == ["đường"] * 3
+    assert tokens("Hà_Nội") == ["hà_nội"]  # \w includes "_": one token, as re.findall(r"\w+") defines it
+
+
 def test_rouge_score_default_tokenizer_would_delete_vietnamese_letters() -> None:
     rouge_scorer = pytest.importorskip("rouge_score.rouge_scorer")
     default = rouge_scorer.RougeScorer(["rouge1"])
