@@ -562,3 +562,12 @@ def test_a_file_name_that_is_not_utf8_is_an_id_with_its_bytes_escaped(tmp_path):
     assert sorted(ids) == ["\\xfe.txt", "\\xff.txt", "ok.txt"]
     report = digest(read_feed(tmp_path), words=30).report
     assert report.added == 3 and not report.errors
+
+
+def test_digest_order_follows_the_first_arrival_of_an_id_sent_twice():
+    # A story whose only article's id came again at the end of the input was listed last: the order
+    # went by the id's last position, not its first arrival.
+    items = records(per_story=2)
+    result = digest([*items, *items[:2]], words=50, index_options=OPTIONS)  # A0, A1 again
+    assert [s.article_ids[0][0] for s in result.stories] == ["A", "B", "C", "D"]
+

@@ -961,6 +961,8 @@ def digest(
     with Store.memory(index_options=index_options, regroup=regroup) as store:
         report = store.ingest(items, batch_size=batch_size, progress=progress)
         records = store.stories(words=words, workers=workers)
-    order = {a.article_id: i for i, a in enumerate(report.assignments)}
+    order: dict[str, int] = {}
+    for position, assignment in enumerate(report.assignments):
+        order.setdefault(assignment.article_id, position)  # an id sent again arrived the first time
     ranked = sorted(records, key=lambda r: min(order.get(a, 0) for a in r.article_ids))
     return DigestResult(stories=tuple(ranked), report=report)
