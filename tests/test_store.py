@@ -571,3 +571,36 @@ def test_digest_order_follows_the_first_arrival_of_an_id_sent_twice():
     result = digest([*items, *items[:2]], words=50, index_options=OPTIONS)  # A0, A1 again
     assert [s.article_ids[0][0] for s in result.stories] == ["A", "B", "C", "D"]
 
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_summary_made_while_another_process_adds_to_the_story_is_not_kept_as_fresh(
+    tmp_path, monkeypatch, workers
+):
+    """Another process (a second service worker, a `tomtat ingest`) adds an article to a story while this
+    one summarizes it: the summary made from the older articles must not be stored as current, or every
+    later listing shows the new article without its sentences."""
+    import tomtat.parallel
+    import tomtat.store as store_module
+
+    path = tmp_path / "t.db"
+    items = [r for r in records() if r["id"][0] == "A"]
+    with Store(path, index_options=OPTIONS) as writer:
+        writer.ingest(items[:2])
+    original = store_module.Store._summary_input
+    added: list[str] = []
+
+    def summary_input_then_another_process_writes(self, story):
+        articles = original(self, story)
+        if not added:
+            with Store(path, index_options=OPTIONS) as other:
+                added.append(other.ingest(items[2:]).assignments[0].story_id)
+        return articles
+
+    monkeypatch.setattr(store_module.Store, "_summary_input", summary_input_then_another_process_writes)
+    in_this_process = lambda function, inputs, workers: map(function, inputs)  # noqa: E731
+    monkeypatch.setattr(tomtat.parallel, "map_in_workers", in_this_process)
+    with Store(path, index_options=OPTIONS) as store:
+        store.stories(words=60, workers=workers)
+        (story,) = store.stories(words=60, workers=workers)
+    assert added == [story.id] and story.size == 3
+    assert story.summary.sources == story.article_ids  # made again from all three
