@@ -604,3 +604,24 @@ def test_a_summary_made_while_another_process_adds_to_the_story_is_not_kept_as_f
         (story,) = store.stories(words=60, workers=workers)
     assert added == [story.id] and story.size == 3
     assert story.summary.sources == story.article_ids  # made again from all three
+
+
+def test_undated_stories_the_pass_only_rearranged_are_not_listed_as_active_since(tmp_path, monkeypatch):
+    """docs/service.md: `since` lists "only stories with an article published (or, if undated, added) then
+    or later". The pass used to stamp every story it touched as active now, so stories that only lost
+    articles, or were split off from older ones, were listed as if something had been added to them."""
+    import tomtat.store as store_module
+
+    clock = [1_000_000.0]
+    monkeypatch.setattr(store_module.time, "time", lambda: clock[0])
+    undated = [{k: v for k, v in r.items() if k != "published"} for r in records(per_story=4)]
+    with Store(tmp_path / "t.db", index_options=OPTIONS, regroup=False) as store:
+        store.ingest([r for r in undated if r["id"][1] != "3"])
+        clock[0] += 86_400
+        store._pair_model = _pair_model(always=False)  # the next pass splits what the new article touches
+        report = store.ingest([r for r in undated if r["id"] == "A3"])
+        assert store.count_stories() > 5  # the pass did split stored stories
+        recent = store.stories(since=datetime.fromtimestamp(clock[0] - 3_600, UTC))
+        assert [s.article_ids for s in recent] == [("A3",)]
+        assert recent[0].id == report.assignments[0].story_id
+    _consistent(tmp_path / "t.db")

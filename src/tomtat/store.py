@@ -582,7 +582,10 @@ class Store:
         last_exit = {move.source: move.target for move in moves}
         for story in sorted({move.source for move in moves} | set(final.values())):
             db.execute(
-                "UPDATE stories SET dirty = dirty + 1, updated = :now, summary = NULL, "
+                "UPDATE stories SET dirty = dirty + 1, summary = NULL, "
+                # active when its latest article was added (what `since` means for undated stories), not
+                # now: a story the pass only took articles from, or split off, has nothing new in it
+                "updated = COALESCE((SELECT MAX(ingested) FROM articles WHERE story = :id), :now), "
                 "size = (SELECT COUNT(*) FROM articles WHERE story = :id), "
                 "first = (SELECT MIN(published) FROM articles WHERE story = :id), "
                 "last = (SELECT MAX(published) FROM articles WHERE story = :id), "
