@@ -19,7 +19,9 @@ transaction, the index's re-assignment pass (:meth:`StoryIndex.regroup`) may mov
 stored ones, between stories; the store updates their rows and the stories' sizes, spans and titles, and
 a story left empty answers with the story its last article went to. Summaries are computed by
 :func:`tomtat.summarize` when a story is listed and cached in the database with a *dirty* flag, so only
-stories that changed since are summarized again. Near-duplicate copies are left out of the summary input.
+stories that changed since are summarized again (the flag counts the story's changes, and a summary is
+only stored as current when no other process changed the story while it was being made). Near-duplicate
+copies are left out of the summary input.
 
 Thread safety: one :class:`threading.RLock` guards the one connection, so worker threads of an HTTP
 service can share a :class:`Store`.
@@ -69,7 +71,7 @@ CREATE TABLE IF NOT EXISTS stories (
     last REAL,
     created REAL NOT NULL,
     updated REAL NOT NULL,
-    dirty INTEGER NOT NULL DEFAULT 1,
+    dirty INTEGER NOT NULL DEFAULT 1,  -- 0: the summary is current, else changes since it was made
     summary TEXT,
     summary_words INTEGER,
     merged_into INTEGER
@@ -580,7 +582,10 @@ class Store:
         last_exit = {move.source: move.target for move in moves}
         for story in sorted({move.source for move in moves} | set(final.values())):
             db.execute(
-                "UPDATE stories SET dirty = 1, updated = :now, summary = NULL, "
+                "UPDATE stories SET dirty = dirty + 1, summary = NULL, "
+                # active when its latest article was added (what `since` means for undated stories), not
+                # now: a story the pass only took articles from, or split off, has nothing new in it
+                "updated = COALESCE((SELECT MAX(ingested) FROM articles WHERE story = :id), :now), "
                 "size = (SELECT COUNT(*) FROM articles WHERE story = :id), "
                 "first = (SELECT MIN(published) FROM articles WHERE story = :id), "
                 "last = (SELECT MAX(published) FROM articles WHERE story = :id), "
@@ -614,7 +619,7 @@ class Store:
             self._merge(db, decision.merge, story, now)
         if decision.story is not None:
             db.execute(
-                "UPDATE stories SET size = size + 1, updated = ?, dirty = 1, "
+                "UPDATE stories SET size = size + 1, updated = ?, dirty = dirty + 1, "
                 "first = CASE WHEN ? IS NULL THEN first ELSE MIN(COALESCE(first, ?), ?) END, "
                 "last = CASE WHEN ? IS NULL THEN last ELSE MAX(COALESCE(last, ?), ?) END, "
                 "title = CASE WHEN title = '' THEN ? ELSE title END WHERE id = ?",
@@ -651,7 +656,7 @@ class Store:
         )
         db.execute(f"UPDATE stories SET merged_into = ? WHERE merged_into IN ({marks})", (target, *sources))
         db.execute(
-            "UPDATE stories SET dirty = 1, updated = ?, "
+            "UPDATE stories SET dirty = dirty + 1, updated = ?, "
             "size = (SELECT COUNT(*) FROM articles WHERE story = ?), "
             "first = (SELECT MIN(published) FROM articles WHERE story = ?), "
             "last = (SELECT MAX(published) FROM articles WHERE story = ?) WHERE id = ?",
@@ -804,21 +809,23 @@ class Store:
         from tomtat.parallel import map_in_workers
         from tomtat.summarizer import summarize
 
-        stale = [story for story in stories if not self._has_fresh_summary(story, words)]
+        changes = {story: self._changes_if_stale(story, words) for story in stories}  # before the inputs
+        stale = [story for story in stories if changes[story] is not None]
         inputs = (self._summary_input(story) for story in stale)
         function = partial(summarize, words=words)
         summaries = executor.map(function, inputs) if executor else map_in_workers(function, inputs, workers)
         made: dict[int, Summary] = {}
         for story, summary in zip(stale, summaries, strict=True):  # saved as they come: Ctrl-C keeps them
-            self._save_summary(story, summary, words)
+            self._save_summary(story, summary, words, changes[story])
             made[story] = summary
         return made
 
-    def _has_fresh_summary(self, story: int, words: int) -> bool:
+    def _changes_if_stale(self, story: int, words: int) -> int | None:
+        """The story's change count when its stored summary is missing or stale, else None."""
         row = self._db.execute(
             "SELECT dirty, summary, summary_words FROM stories WHERE id = ?", (story,)
         ).fetchone()
-        return row is not None and _is_fresh(*row, words)
+        return None if row is None or _is_fresh(*row, words) else row[0]
 
     def story(self, story_id: str, *, words: int = DEFAULT_WORDS) -> StoryRecord | None:
         """One story by its id (``"s12"``), or None when there is no such story.
@@ -855,7 +862,7 @@ class Store:
             summary = _summary_from_json(cached, words)
         if summary is None:
             summary = self._summarize(story, words)
-            self._save_summary(story, summary, words)
+            self._save_summary(story, summary, words, dirty)
         return StoryRecord(
             id=story_key(story),
             article_ids=tuple(article_id for article_id, _ in members),
@@ -884,8 +891,10 @@ class Store:
             ).fetchall()
         return [Article(text=text, title=title, source=key) for key, title, text in reversed(rows)]
 
-    def _save_summary(self, story: int, summary: Summary, words: int) -> None:
-        """Cache a summary; skipped (not an error) when another process holds the write lock."""
+    def _save_summary(self, story: int, summary: Summary, words: int, changes: int) -> None:
+        """Cache a summary made when the story's change count (``dirty``) was ``changes``; skipped (not an
+        error) when another process holds the write lock, or has changed the story since: a summary of
+        the articles before that change stays stale, and is made again at the next listing."""
         payload = json.dumps(
             {
                 "sentences": [s.to_dict() for s in summary.sentences],
@@ -899,8 +908,8 @@ class Store:
             if not outer:
                 self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(
-                "UPDATE stories SET summary = ?, summary_words = ?, dirty = 0 WHERE id = ?",
-                (payload, words, story),
+                "UPDATE stories SET summary = ?, summary_words = ?, dirty = 0 WHERE id = ? AND dirty = ?",
+                (payload, words, story, changes),
             )
             if not outer:
                 self._db.execute("COMMIT")
@@ -961,6 +970,8 @@ def digest(
     with Store.memory(index_options=index_options, regroup=regroup) as store:
         report = store.ingest(items, batch_size=batch_size, progress=progress)
         records = store.stories(words=words, workers=workers)
-    order = {a.article_id: i for i, a in enumerate(report.assignments)}
+    order: dict[str, int] = {}
+    for position, assignment in enumerate(report.assignments):
+        order.setdefault(assignment.article_id, position)  # an id sent again arrived the first time
     ranked = sorted(records, key=lambda r: min(order.get(a, 0) for a in r.article_ids))
     return DigestResult(stories=tuple(ranked), report=report)
