@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tomtat.errors import InputError
+from tomtat.text import jsonl_line
 from tomtat.types import Article
 
 
@@ -85,14 +86,10 @@ def _document_id(identifier: Any, position: int) -> str:
 def read_line(raw: bytes | str, number: int) -> Cluster | LineError | None:
     """Line ``number`` (from 1) of a story file as a :class:`Cluster`, a :class:`LineError`, or ``None``
     when it is blank. Bytes are decoded here so that a bad line is that line's error, not the file's."""
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            return LineError(number, f"not valid UTF-8 (byte {error.start})")
-    # A BOM starts any line of files joined by `cat`, not only the first; the line end is dropped so
-    # that a line cut short is reported at its last column, not "column 1" of a line after it.
-    raw = raw.removeprefix("\ufeff").rstrip("\r\n")
+    try:
+        raw = jsonl_line(raw)
+    except UnicodeDecodeError as error:
+        return LineError(number, f"not valid UTF-8 (byte {error.start})")
     if not raw.strip():
         return None
     try:

@@ -18,7 +18,7 @@ from typing import Any
 from tomtat.errors import InputError
 from tomtat.files import checked_path, expand_paths, is_stream, missing, read_article
 from tomtat.sentences import infer_title
-from tomtat.text import LONE_SURROGATE, normalize
+from tomtat.text import LONE_SURROGATE, jsonl_line, normalize
 
 FIELDS = frozenset({"id", "text", "title", "source", "published"})
 MAX_ID_LENGTH = 512
@@ -161,9 +161,7 @@ def iter_jsonl(path: Path) -> Iterator[IncomingArticle | FeedError]:
     with stream:
         for number, raw in enumerate(stream, start=1):
             try:
-                # A BOM starts any line of files joined by `cat`, not only the first; the line end is
-                # dropped so that a line cut short is reported at its last column, not "column 1".
-                line = raw.decode("utf-8").removeprefix("\ufeff").rstrip("\r\n")
+                line = jsonl_line(raw)
             except UnicodeDecodeError as error:
                 yield FeedError(number, f"not valid UTF-8 (byte {error.start})", where)
                 continue

@@ -145,6 +145,14 @@ def decode(data: bytes, name: str = "input") -> str:
         ) from None
 
 
+def jsonl_line(raw: bytes | str) -> str:
+    """One line of a JSONL file as text (``UnicodeDecodeError`` if its bytes are not UTF-8). A BOM starts
+    any line of files joined by `cat`, not only the first, so it is read past on every line; the line end
+    is dropped so that a line cut short is reported at its last column, not "column 1" of a line after."""
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    return text.removeprefix("\ufeff").rstrip("\r\n")
+
+
 def tokens(text: str) -> list[str]:
     """Lowercased syllables and numbers: exactly the tokens of the ROUGE metric."""
     return _WORD.findall(unicodedata.normalize("NFC", text).lower())
