@@ -62,6 +62,11 @@ def _warn(message: str) -> None:
     print(f"tomtat: warning: {message}", file=sys.stderr)
 
 
+def _input_path(raw: str) -> str:
+    """An input argument as a path to open: '-' is standard input."""
+    return "/dev/stdin" if raw == "-" else raw
+
+
 # --- summarize ---------------------------------------------------------------------------------------
 
 
@@ -85,7 +90,7 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
     from tomtat.rendering import render
     from tomtat.summarizer import summarize
 
-    articles = read_articles(["/dev/stdin" if path == "-" else path for path in args.paths], warn=_warn)
+    articles = read_articles([_input_path(path) for path in args.paths], warn=_warn)
     summary = summarize(articles, words=args.words)
     print(render(summary, args.format))
     if not summary.sentences:  # an empty line on stdout alone reads as a failure without a reason
@@ -165,7 +170,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from tomtat.files import is_stream
     from tomtat.parallel import summarize_items
 
-    source = Path("/dev/stdin") if args.input == "-" else Path(args.input)
+    source = Path(_input_path(args.input))
     if args.input != "-":
         _check_jsonl(args.input)
     if args.input == "-" or is_stream(source):  # read once, as it comes: not counted first
@@ -446,7 +451,7 @@ def _feed_progress(args: argparse.Namespace, unit: str) -> tuple[Iterator, Calla
     from tomtat.feeds import read_feed
     from tomtat.files import is_stream
 
-    path = "/dev/stdin" if args.input == "-" else args.input  # as batch reads '-'
+    path = _input_path(args.input)
     feed = read_feed(path)
     source = Path(path)
     total: int | None = None  # a pipe is read once, as it comes: not counted first
