@@ -668,7 +668,7 @@ class _RevalidatedStaticFiles(StaticFiles):
 
     def file_response(self, *args: Any, **kwargs: Any) -> Response:
         response = super().file_response(*args, **kwargs)
-        response.headers["Cache-Control"] = "no-cache"
+        response.headers["Cache-Control"] = _PAGE_HEADERS["Cache-Control"]  # as the page itself
         return response
 
 
